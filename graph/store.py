@@ -1,0 +1,533 @@
+"""`GraphStore`: the one interface loaders write through and the explorer reads through.
+
+Shared behaviour lives here once (argument checks, batching, turning rows into typed records,
+scoring search hits, the orphan rules, wrapping engine errors); each engine (`graph/ladybug/`,
+`graph/neo4j/`) supplies only the thin `_fetch_*`/`_write_*` hooks, with its Cypher beside it in
+its own `queries.py`. The same contract suite (`tests/contract/`) runs on both and demands
+identical answers.
+
+Hook rows are plain dicts of Python values (str, int, float, bool, date, datetime, list, None):
+engines turn driver types (neo4j.time.DateTime, LadybugDB internal ids) into these before
+returning, so nothing engine-specific leaves the engine package.
+
+Time: "on day D" means at the end of day D, i.e. the instant D+1 00:00. A stay covers that
+instant when `start < D+1` and (`end` is None or `end >= D+1`). "As known on day K" keeps only
+facts whose `recorded_at` is before K+1 (facts with no `recorded_at` count as always known).
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from graph.errors import GraphStoreError, NotFoundError
+from graph.keys import query_keys
+from graph.model import (
+    CensusRow,
+    Counts,
+    CustodyStep,
+    DescribedBy,
+    Evidence,
+    Facility,
+    FamilyKind,
+    FamilyLink,
+    FamilyPath,
+    FamilyUnit,
+    GraphBatch,
+    LinkStatus,
+    LoadBatch,
+    Membership,
+    Neighbourhood,
+    Node,
+    OrphanReason,
+    OrphanRow,
+    Person,
+    PersonHit,
+    PossibleMatch,
+    Provenance,
+    QuarantineEntry,
+    Rel,
+    Review,
+    Separated,
+    Separation,
+    SourceRecord,
+    Stay,
+    Whereabouts,
+    stable_id,
+)
+
+Row = dict[str, Any]
+BATCH_ROWS = 20_000
+MAX_HOPS = 6
+#: Upsert order: nodes before the relationships that point at them.
+UPSERT_ORDER: tuple[tuple[str, type[Node] | type[Rel]], ...] = (
+    ("load_batches", LoadBatch),
+    ("quarantine", QuarantineEntry),
+    ("source_records", SourceRecord),
+    ("persons", Person),
+    ("facilities", Facility),
+    ("family_units", FamilyUnit),
+    ("separations", Separation),
+    ("family_links", FamilyLink),
+    ("memberships", Membership),
+    ("stays", Stay),
+    ("separated", Separated),
+    ("possible_matches", PossibleMatch),
+    ("described_by", DescribedBy),
+)
+
+
+def end_of_day(day: date) -> datetime:
+    """The instant a 'state on day D' question is asked at: D+1 00:00."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time())
+
+
+def _kinds(kinds: Sequence[FamilyKind | str] | None) -> list[str]:
+    return [str(FamilyKind(k)) for k in (kinds or list(FamilyKind))]
+
+
+class GraphStore(ABC):
+    """Domain operations over the lineage graph, in caseworkers' words.
+
+    Get one with `graph.open_store()`. Use as a context manager or call `close()`.
+    """
+
+    backend: str = "abstract"
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def init_schema(self) -> None:
+        """Create tables/constraints/indexes if missing; safe to call again."""
+        with self._operation("init_schema"):
+            self._create_schema()
+
+    def clear(self) -> None:
+        """Delete every node and relationship (tests and `lineage load --replace`)."""
+        with self._operation("clear"):
+            self._clear()
+
+    # ---------------------------------------------------------------------- writes
+    def upsert(self, batch: GraphBatch) -> dict[str, int]:
+        """Insert or merge everything in `batch`; running it twice changes nothing.
+
+        Returns rows written per kind. Rules: see `GraphBatch`.
+        """
+        written: dict[str, int] = {}
+        with self._operation("upsert"):
+            for field, kind in UPSERT_ORDER:
+                items = getattr(batch, field)
+                if not items:
+                    continue
+                for start in range(0, len(items), BATCH_ROWS):
+                    chunk = items[start : start + BATCH_ROWS]
+                    self._write_rows(kind, [_row(item) for item in chunk])
+                written[field] = len(items)
+        return written
+
+    def record_review(
+        self, target_key: str, decision: LinkStatus, reviewer: str, reason: str
+    ) -> Review:
+        """Confirm or reject a family link (by link_id) or a potential match (by match_id).
+
+        Nothing is deleted: the decision is appended to the history and the target's status
+        changes; confirming a family link raises its evidence to `reviewed`.
+
+        Raises:
+            NotFoundError: no link or match has that key.
+            ValueError: decision is not confirmed/rejected, or reviewer/reason is empty.
+        """
+        if decision not in (LinkStatus.CONFIRMED, LinkStatus.REJECTED):
+            raise ValueError("a review decision is 'confirmed' or 'rejected'")
+        if not reviewer.strip() or not reason.strip():
+            raise ValueError("a review needs the reviewer's name and a reason")
+        with self._operation("record_review"):
+            target = self._fetch_review_target(target_key)
+            if target is None:
+                raise NotFoundError(f"record_review: no family link or match with key {target_key!r}")
+            now = datetime.now().replace(microsecond=0)
+            review = Review(
+                review_id=stable_id(target_key, reviewer, now.isoformat()),
+                target_key=target_key,
+                decision=decision,
+                reviewer=reviewer,
+                reason=reason,
+                decided_at=now,
+                previous_status=target.get("status"),
+                previous_evidence=target.get("evidence"),
+            )
+            evidence = (
+                Evidence.REVIEWED
+                if decision == LinkStatus.CONFIRMED
+                and target.get("evidence") is not None
+                and Evidence(target["evidence"]).rank < Evidence.REVIEWED.rank
+                else target.get("evidence")
+            )
+            self._write_rows(Review, [_row(review)])
+            self._apply_review(target_key, decision, evidence)
+        return review
+
+    # ----------------------------------------------------------------------- reads
+    def get_person(self, person_id: str) -> Person | None:
+        with self._operation("get_person"):
+            rows = self._fetch_persons([person_id])
+        return Person.model_validate(rows[0]) if rows else None
+
+    def search_persons(self, text: str, limit: int = 20) -> list[PersonHit]:
+        """Persons by name (accent-free, either surname, misspelt by sound) or any identifier.
+
+        The last word also matches as a prefix, so results come as the user types.
+        """
+        ids, names = query_keys(text)
+        words = [k for k in names if k.startswith("n:")]
+        prefix = [words[-1]] if words and len(words[-1]) >= len("n:") + 3 else []
+        if not ids and not names:
+            return []
+        with self._operation("search_persons"):
+            rows = self._fetch_search(ids + names, prefix, max(limit * 5, 50))
+        hits = [_score_hit(Person.model_validate(r), ids, names, prefix) for r in rows]
+        hits.sort(key=lambda h: (-h.score, h.person.person_id))
+        return hits[:limit]
+
+    def relatives(
+        self,
+        person_id: str,
+        hops: int = 2,
+        kinds: Sequence[FamilyKind | str] | None = None,
+        min_evidence: Evidence | str = Evidence.CLAIMED,
+        limit: int = 300,
+    ) -> Neighbourhood:
+        """Relatives within `hops` family links (any direction), rejected links excluded.
+
+        `limit` caps the persons returned (nearest first, then by id); `more` says how many
+        were left out, so the explorer can show a "+N more" node.
+        """
+        hops = _check_hops(hops)
+        kind_list = _kinds(kinds)
+        rank = Evidence(min_evidence).rank
+        with self._operation("relatives"):
+            if not self._fetch_persons([person_id]):
+                raise NotFoundError(f"relatives: no person with id {person_id!r}")
+            reach = self._fetch_reach(person_id, hops, kind_list, rank)
+            reach.sort(key=lambda r: (r["hops"], r["person_id"]))
+            kept = reach[:limit]
+            ids = [person_id] + [r["person_id"] for r in kept]
+            persons = self._fetch_persons(ids)
+            links = self._fetch_links_among(ids, kind_list, rank)
+        return Neighbourhood(
+            center_id=person_id,
+            persons=sorted((Person.model_validate(p) for p in persons), key=lambda p: p.person_id),
+            links=sorted((FamilyLink.model_validate(x) for x in links), key=lambda x: x.link_id),
+            hops={person_id: 0, **{r["person_id"]: r["hops"] for r in kept}},
+            more=len(reach) - len(kept),
+        )
+
+    def family_path(
+        self,
+        from_id: str,
+        to_id: str,
+        max_hops: int = MAX_HOPS,
+        kinds: Sequence[FamilyKind | str] | None = None,
+    ) -> FamilyPath | None:
+        """The shortest chain of family links between two persons, or None if there is none.
+
+        Among equally short paths, the one whose person ids read smallest in order is returned,
+        so both engines give the same answer.
+        """
+        max_hops = _check_hops(max_hops)
+        kind_list = _kinds(kinds)
+        with self._operation("family_path"):
+            if from_id == to_id:
+                persons = self._fetch_persons([from_id])
+                return FamilyPath(persons=[Person.model_validate(persons[0])], links=[]) if persons else None
+            paths = self._fetch_shortest_paths(from_id, to_id, max_hops, kind_list)
+            if not paths:
+                return None
+            best = min(paths, key=lambda p: (len(p), p))
+            persons = {p["person_id"]: p for p in self._fetch_persons(best)}
+            links = {x["link_id"]: x for x in self._fetch_links_among(best, kind_list, 0)}
+        chain = []
+        for a, b in zip(best, best[1:], strict=False):
+            candidates = [x for x in links.values() if {x["from_id"], x["to_id"]} == {a, b}]
+            chain.append(FamilyLink.model_validate(min(candidates, key=lambda x: x["link_id"])))
+        return FamilyPath(persons=[Person.model_validate(persons[i]) for i in best], links=chain)
+
+    def custody_chain(self, person_id: str, known_on: date | None = None) -> list[CustodyStep]:
+        """Every custody stay of a person in time order: their handoff chain across agencies."""
+        with self._operation("custody_chain"):
+            rows = self._fetch_stays([person_id], _known(known_on))
+        steps = [
+            CustodyStep(stay=Stay.model_validate(r["stay"]), facility=Facility.model_validate(r["facility"]))
+            for r in rows
+        ]
+        return sorted(steps, key=lambda s: (s.stay.start, s.stay.stay_id))
+
+    def family_whereabouts(
+        self, person_id: str, on: date, hops: int = 2, known_on: date | None = None
+    ) -> list[Whereabouts]:
+        """Where the person and each relative within `hops` was at the end of day `on`."""
+        hood = self.relatives(person_id, hops=hops)
+        at = end_of_day(on)
+        with self._operation("family_whereabouts"):
+            rows = self._fetch_stays(list(hood.hops), _known(known_on))
+        covering: dict[str, Row] = {}
+        for r in sorted(rows, key=lambda r: (r["stay"]["start"], r["stay"]["stay_id"])):
+            stay = r["stay"]
+            if stay["start"] < at and (stay["end"] is None or stay["end"] >= at):
+                covering[stay["person_id"]] = r
+        result = []
+        for person in hood.persons:
+            r = covering.get(person.person_id)
+            result.append(
+                Whereabouts(
+                    person=person,
+                    stay=Stay.model_validate(r["stay"]) if r else None,
+                    facility=Facility.model_validate(r["facility"]) if r else None,
+                )
+            )
+        return sorted(result, key=lambda w: (hood.hops[w.person.person_id], w.person.person_id))
+
+    def separated_not_reunified(self, on: date, known_on: date | None = None) -> list[CensusRow]:
+        """Children separated on or before `on` and not reunified by its end, as known on `known_on`.
+
+        Each row also says where the child was at the end of `on` (its covering stay), if known.
+        """
+        at = end_of_day(on)
+        known = _known(known_on)
+        with self._operation("separated_not_reunified"):
+            rows = self._fetch_census(on, known)
+            stays = self._fetch_stays([r["person"]["person_id"] for r in rows], known)
+        covering: dict[str, Row] = {}
+        for r in sorted(stays, key=lambda r: (r["stay"]["start"], r["stay"]["stay_id"])):
+            s = r["stay"]
+            if s["start"] < at and (s["end"] is None or s["end"] >= at):
+                covering[s["person_id"]] = r
+        result = []
+        for r in rows:
+            c = covering.get(r["person"]["person_id"])
+            result.append(
+                CensusRow(
+                    person=Person.model_validate(r["person"]),
+                    separation=Separation.model_validate(r["separation"]),
+                    stay=Stay.model_validate(c["stay"]) if c else None,
+                    facility=Facility.model_validate(c["facility"]) if c else None,
+                )
+            )
+        return sorted(result, key=lambda x: (x.person.person_id, x.separation.separation_id))
+
+    def orphaned_children(
+        self, reasons: Sequence[OrphanReason | str] | None = None
+    ) -> list[OrphanRow]:
+        """Children matching any of the orphan definitions asked for (all by default).
+
+        - no_parent_link: no parent or guardian link that is not rejected;
+        - only_claimed_links: parent/guardian links exist but every one is merely claimed;
+        - parent_removed / parent_released: a linked parent's custody ended in removal / release
+          while the child was in ORR shelter custody;
+        - parent_location_unknown: a linked parent has no custody stay on record, or their last
+          stay ended in a transfer with no stay after it.
+        """
+        wanted = [OrphanReason(r) for r in (reasons or list(OrphanReason))]
+        with self._operation("orphaned_children"):
+            found = self._fetch_orphans(wanted)
+            persons = {p["person_id"]: p for p in self._fetch_persons(sorted(found))}
+        return [
+            OrphanRow(child=Person.model_validate(persons[cid]), reasons=sorted(found[cid], key=wanted.index))
+            for cid in sorted(found)
+        ]
+
+    def provenance(self, key: str) -> Provenance:
+        """The source records behind a node or relationship, by its key (any kind)."""
+        with self._operation("provenance"):
+            records = self._fetch_provenance(key)
+        return Provenance(
+            key=key,
+            records=sorted((SourceRecord.model_validate(r) for r in records), key=lambda r: r.record_key),
+        )
+
+    def review_history(self, target_key: str) -> list[Review]:
+        with self._operation("review_history"):
+            rows = self._fetch_reviews(target_key)
+        return sorted((Review.model_validate(r) for r in rows), key=lambda r: (r.decided_at, r.review_id))
+
+    def pending_reviews(self, limit: int = 200) -> tuple[list[FamilyLink], list[PossibleMatch]]:
+        """Claimed family links not yet reviewed, and potential matches awaiting review."""
+        with self._operation("pending_reviews"):
+            links, matches = self._fetch_pending(limit)
+        return (
+            sorted((FamilyLink.model_validate(x) for x in links), key=lambda x: x.link_id),
+            sorted((PossibleMatch.model_validate(m) for m in matches), key=lambda m: m.match_id),
+        )
+
+    def load_batches(self) -> list[LoadBatch]:
+        """The load ledger: every file load, finished or not, oldest first."""
+        with self._operation("load_batches"):
+            rows = self._fetch_nodes(LoadBatch, {}, None)
+        return sorted((LoadBatch.model_validate(r) for r in rows), key=lambda b: (b.started_at, b.batch_id))
+
+    def quarantine(self, system: str | None = None, limit: int = 1000) -> list[QuarantineEntry]:
+        """Rows kept out of the graph, with file, row, field and rule; by file and row."""
+        where = {"system": system} if system else {}
+        with self._operation("quarantine"):
+            rows = self._fetch_nodes(QuarantineEntry, where, limit)
+        entries = (QuarantineEntry.model_validate(r) for r in rows)
+        return sorted(entries, key=lambda q: (q.file, q.row_number, q.field))
+
+    def counts(self) -> Counts:
+        """Totals for a dashboard."""
+        with self._operation("counts"):
+            return Counts.model_validate(self._fetch_counts())
+
+    # ------------------------------------------------------------------ shared help
+    @contextmanager
+    def _operation(self, name: str) -> Iterator[None]:
+        """Time an operation and turn engine failures into GraphStoreError naming it."""
+        started = time.perf_counter()
+        try:
+            yield
+        except (GraphStoreError, ValueError):
+            raise
+        except Exception as exc:  # engine and driver errors of every kind
+            raise GraphStoreError(f"{self.backend}: {name} failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self.last_timing = (name, time.perf_counter() - started)
+
+    # ---------------------------------------------------------------- engine hooks
+    @abstractmethod
+    def _create_schema(self) -> None: ...
+
+    @abstractmethod
+    def _clear(self) -> None: ...
+
+    @abstractmethod
+    def _write_rows(self, kind: type[Node] | type[Rel], rows: list[Row]) -> None:
+        """Upsert rows of one kind by its key, with the merge rules of `GraphBatch`.
+
+        For relationships, both endpoints exist (upsert order guarantees it for one batch;
+        rows whose endpoint is missing are an error). FamilyLink rows go to the relationship
+        type named by their `kind`.
+        """
+
+    @abstractmethod
+    def _fetch_nodes(self, kind: type[Node], where: dict[str, Any], limit: int | None) -> list[Row]:
+        """Property maps of nodes of `kind` whose properties equal `where`, lowest keys first."""
+
+    @abstractmethod
+    def _fetch_persons(self, ids: list[str]) -> list[Row]:
+        """Person property maps for the ids that exist (any order)."""
+
+    @abstractmethod
+    def _fetch_search(self, keys: list[str], prefixes: list[str], limit: int) -> list[Row]:
+        """Persons with a search key equal to one of `keys` or starting with one of `prefixes`.
+
+        Ordered by the number of their keys that match (desc), then person_id; at most `limit`.
+        """
+
+    @abstractmethod
+    def _fetch_reach(self, person_id: str, hops: int, kinds: list[str], min_rank: int) -> list[Row]:
+        """Rows {person_id, hops}: every other person within `hops` links of `kinds` whose
+        evidence_rank >= min_rank and status != rejected, with the fewest hops to reach them."""
+
+    @abstractmethod
+    def _fetch_links_among(self, ids: list[str], kinds: list[str], min_rank: int) -> list[Row]:
+        """FamilyLink property maps (with `kind`, `from_id`, `to_id`) between persons in `ids`,
+        of `kinds`, evidence_rank >= min_rank and status != rejected."""
+
+    @abstractmethod
+    def _fetch_shortest_paths(
+        self, from_id: str, to_id: str, max_hops: int, kinds: list[str]
+    ) -> list[list[str]]:
+        """Every shortest path (as person ids, ends included) over non-rejected links."""
+
+    @abstractmethod
+    def _fetch_stays(self, person_ids: list[str], known_before: datetime | None) -> list[Row]:
+        """Rows {stay, facility} for the persons' stays (recorded before `known_before` if set)."""
+
+    @abstractmethod
+    def _fetch_census(self, on: date, known_before: datetime | None) -> list[Row]:
+        """Rows {person, separation}: children (is_child) SEPARATED by a separation with
+        date <= on (and recorded_at < known_before), not reunified by `on` as known then:
+        reunified_on is None, or > on, or (known_before set and reunified_recorded_at is None or
+        >= known_before)."""
+
+    @abstractmethod
+    def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:
+        """child person_id → which of `reasons` hold for it (see `orphaned_children`)."""
+
+    @abstractmethod
+    def _fetch_provenance(self, key: str) -> list[Row]:
+        """SourceRecord property maps named in the `sources` of the node or relationship with
+        this key, plus (for a person) those linked by DESCRIBED_BY."""
+
+    @abstractmethod
+    def _fetch_review_target(self, key: str) -> Row | None:
+        """{status, evidence} of the family link (evidence set) or match (evidence None)."""
+
+    @abstractmethod
+    def _apply_review(self, key: str, status: LinkStatus, evidence: str | None) -> None: ...
+
+    @abstractmethod
+    def _fetch_reviews(self, target_key: str) -> list[Row]: ...
+
+    @abstractmethod
+    def _fetch_pending(self, limit: int) -> tuple[list[Row], list[Row]]:
+        """(claimed links with status pending, matches with status pending), `limit` each,
+        lowest keys first."""
+
+    @abstractmethod
+    def _fetch_counts(self) -> Row:
+        """The fields of `Counts`; family_links has every FamilyKind, zero where none."""
+
+
+# ------------------------------------------------------------------------- helpers
+def _row(item: Node | Rel) -> Row:
+    """A record as engine row: enums as their values, plus `kind` for family links."""
+    row = item.model_dump(mode="python")
+    for k, v in row.items():
+        if hasattr(v, "value"):
+            row[k] = v.value
+    return row
+
+
+def _check_hops(hops: int) -> int:
+    if not isinstance(hops, int) or not 1 <= hops <= MAX_HOPS:
+        raise ValueError(f"hops must be a whole number from 1 to {MAX_HOPS}")
+    return hops
+
+
+def _known(known_on: date | None) -> datetime | None:
+    return end_of_day(known_on) if known_on else None
+
+
+def _score_hit(person: Person, ids: list[str], names: list[str], prefix: list[str]) -> PersonHit:
+    keys = set(person.search_keys)
+    if matched := [k for k in ids if k in keys]:
+        return PersonHit(person=person, matched_on=matched[0], score=1.0)
+    tokens = [k for k in names if k.startswith("n:")]
+    score, best = 0.0, ""
+    for token in tokens:
+        sound = "p:" + _phonetic_of(token, names)
+        if token in keys:
+            score, best = score + 1.0, best or token
+        elif sound in keys:
+            score, best = score + 0.7, best or sound
+        elif token in prefix and any(k.startswith(token) for k in keys):
+            score, best = score + 0.5, best or token
+    return PersonHit(person=person, matched_on=best, score=round(score / max(len(tokens), 1) * 0.9, 4))
+
+
+def _phonetic_of(token: str, names: list[str]) -> str:
+    """The phonetic key that `query_keys` paired with this name token."""
+    i = names.index(token)
+    return names[i + 1][2:] if i + 1 < len(names) and names[i + 1].startswith("p:") else ""

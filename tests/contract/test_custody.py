@@ -1,0 +1,66 @@
+"""Contract: custody chains, where a family was on a day, and the separation census."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from graph.model import Agency, ReleaseReason
+from tests.contract.scenario import DAD, KID1, KID2, MOM
+
+
+def test_custody_chain_is_the_handoff_chain_in_time_order(scenario_store):
+    chain = scenario_store.custody_chain(DAD)
+    assert [(s.stay.agency, s.facility.name, s.stay.release_reason) for s in chain] == [
+        (Agency.CBP, "Ursula Central Processing Center", ReleaseReason.TRANSFERRED),
+        (Agency.USMS, "Otero County Jail", ReleaseReason.TRANSFERRED),
+        (Agency.ICE, "Port Isabel Detention Center", ReleaseReason.REMOVED),
+    ]
+    assert chain[0].stay.sources == ["cbp_e3:apprehensions.csv:2"]
+
+
+def test_custody_chain_as_known_on_a_day_hides_later_records(scenario_store):
+    assert [s.stay.stay_id for s in scenario_store.custody_chain(KID1)] == [
+        "S-KID1-1", "S-KID1-2", "S-KID1-3",
+    ]
+    assert [s.stay.stay_id for s in scenario_store.custody_chain(KID1, known_on=date(2018, 6, 1))] == [
+        "S-KID1-1", "S-KID1-2",
+    ]
+    assert scenario_store.custody_chain("P-NOBODY") == []
+
+
+def test_family_whereabouts_on_a_day(scenario_store):
+    where = scenario_store.family_whereabouts(KID1, on=date(2018, 6, 20), hops=1)
+    assert [(w.person.person_id, w.facility.facility_id if w.facility else None) for w in where] == [
+        (KID1, "ORR-CASA2"), (DAD, None), (KID2, "ORR-CASA1"), (MOM, "PIDCTX"),
+    ]
+
+
+def test_whereabouts_at_the_end_of_a_transfer_day(scenario_store):
+    where = {w.person.person_id: w for w in scenario_store.family_whereabouts(MOM, date(2018, 6, 25), 1)}
+    assert where[MOM].facility.facility_id == "EPSPCTX"
+
+
+def _census(store, on, known_on=None):
+    return [(r.person.person_id, r.separation.separation_id) for r in
+            store.separated_not_reunified(on, known_on=known_on)]
+
+
+def test_census_separated_and_not_reunified(scenario_store):
+    assert _census(scenario_store, date(2018, 5, 10)) == []
+    assert _census(scenario_store, date(2018, 6, 20)) == [(KID1, "SEP-1"), (KID2, "SEP-2")]
+    assert _census(scenario_store, date(2018, 7, 25)) == [(KID2, "SEP-2")]
+
+
+def test_census_as_known_on_an_earlier_day(scenario_store):
+    assert _census(scenario_store, date(2018, 6, 20), known_on=date(2018, 6, 10)) == [(KID1, "SEP-1")]
+    assert _census(scenario_store, date(2018, 7, 25), known_on=date(2018, 8, 1)) == [
+        (KID1, "SEP-1"), (KID2, "SEP-2"),
+    ]
+
+
+def test_census_rows_say_where_the_child_was_and_why_separated(scenario_store):
+    rows = {r.person.person_id: r for r in scenario_store.separated_not_reunified(date(2018, 6, 20))}
+    assert rows[KID1].facility.name == "Casa Dos Shelter"
+    assert rows[KID1].separation.reason_code is None
+    assert rows[KID2].stay.agency == Agency.ORR
+    assert rows[KID2].separation.reason_code == "CRIM"
