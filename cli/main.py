@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import store_cmd
+from cli.neo4j_cmd import neo4j_app
 
 app = typer.Typer(
     help="Family Lineage Explorer: agency records into one family graph, and an explorer over it.",
@@ -13,3 +14,4 @@ app = typer.Typer(
 )
 app.command()(store_cmd.init)
 app.command()(store_cmd.stats)
+app.add_typer(neo4j_app, name="neo4j")

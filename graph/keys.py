@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _A_DIGITS = re.compile(r"\d+")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -17,8 +18,11 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 PARTICLES = frozenset({"de", "del", "la", "las", "los", "y", "da", "do", "dos", "das", "van", "von"})
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Case-fold and strip accents: 'Ximena Núñez' → 'ximena nunez'."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -50,6 +54,7 @@ _PHONETIC_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+@lru_cache(maxsize=200_000)
 def phonetic(token: str) -> str:
     """A Spanish/Central-American sound key: z→s, v→b, ll→y, silent h, x/j/g, doubled letters."""
     key = fold(token)

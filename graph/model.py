@@ -448,8 +448,11 @@ class GraphBatch(BaseModel):
     """What a loader hands to `GraphStore.upsert`: any mix of nodes and relationships.
 
     Upsert rules, identical on both engines: a node or relationship is found by its key; a
-    non-null value replaces the stored one, a null never erases a known value; list properties
-    (`sources`, `identifiers`, `name_variants`, `search_keys`) take the union.
+    non-null value replaces the stored one, while a null or empty string never erases a known
+    value; list properties (`sources`, `identifiers`, `name_variants`, `search_keys`) take the
+    union. Family links keep the strongest evidence ever stated (`evidence_rank` decides), and a
+    reviewed status (confirmed, rejected) is never reset to pending by a reload, so re-loading
+    sources cannot undo a review.
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -97,6 +97,9 @@ class GraphStore(ABC):
     """
 
     backend: str = "abstract"
+    #: Rows per `_write_rows` call; an engine whose bulk writes favour fewer, larger statements
+    #: raises it.
+    batch_rows: int = BATCH_ROWS
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> GraphStore:
@@ -130,8 +133,8 @@ class GraphStore(ABC):
                 items = getattr(batch, field)
                 if not items:
                     continue
-                for start in range(0, len(items), BATCH_ROWS):
-                    chunk = items[start : start + BATCH_ROWS]
+                for start in range(0, len(items), self.batch_rows):
+                    chunk = items[start : start + self.batch_rows]
                     self._write_rows(kind, [_row(item) for item in chunk])
                 written[field] = len(items)
         return written
@@ -498,6 +501,29 @@ def _row(item: Node | Rel) -> Row:
         if hasattr(v, "value"):
             row[k] = v.value
     return row
+
+
+def merge_row(old: Row, new: Row) -> Row:
+    """The upsert rules of `GraphBatch` for one key, for engines that merge in Python.
+
+    Non-null, non-empty values replace; lists take the union (old order first); a family link
+    keeps its strongest evidence; a reviewed status is never reset to pending.
+    """
+    merged = dict(old)
+    for name, value in new.items():
+        if isinstance(value, list):
+            before = merged.get(name) or []
+            merged[name] = before + [v for v in dict.fromkeys(value) if v not in before]
+        elif value is not None and value != "":
+            merged[name] = value
+    if "evidence_rank" in old and (old["evidence_rank"] or 0) > (new.get("evidence_rank") or 0):
+        merged["evidence"], merged["evidence_rank"] = old["evidence"], old["evidence_rank"]
+    if old.get("status") in REVIEWED and new.get("status") == LinkStatus.PENDING.value:
+        merged["status"] = old["status"]
+    return merged
+
+
+REVIEWED = frozenset({LinkStatus.CONFIRMED.value, LinkStatus.REJECTED.value})
 
 
 def _check_hops(hops: int) -> int:

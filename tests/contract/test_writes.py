@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from graph.errors import NotFoundError
-from graph.model import Evidence, GraphBatch, LinkStatus, LoadBatch, Person, QuarantineEntry
+from graph.model import Evidence, FamilyLink, GraphBatch, LinkStatus, LoadBatch, Person, QuarantineEntry
 from tests.contract.scenario import CLAIMER, DUP, KID1, KID3, MOM, scenario
 
 EXPECTED_COUNTS = {
@@ -69,7 +69,7 @@ def test_review_confirms_a_claimed_link_with_history(scenario_store):
     key = f"PARENT_OF:{CLAIMER}:{KID3}"
     links, matches = scenario_store.pending_reviews()
     assert key in {x.link_id for x in links}
-    assert [m.match_id for m in matches] == [f"{MOM}~{DUP}"]
+    assert [m.match_id for m in matches] == [f"{DUP}~{MOM}"]
     review = scenario_store.record_review(key, LinkStatus.CONFIRMED, "cw1", "birth certificate")
     assert review.previous_evidence == Evidence.CLAIMED
     hood = scenario_store.relatives(KID3, hops=1, min_evidence=Evidence.REVIEWED)
@@ -81,7 +81,7 @@ def test_review_confirms_a_claimed_link_with_history(scenario_store):
 
 
 def test_rejecting_a_match_keeps_it_stored(scenario_store):
-    key = f"{MOM}~{DUP}"
+    key = f"{DUP}~{MOM}"
     scenario_store.record_review(key, LinkStatus.REJECTED, "cw2", "different mother")
     assert scenario_store.pending_reviews()[1] == []
     assert scenario_store.counts().pending_matches == 0
@@ -95,7 +95,7 @@ def test_review_of_unknown_key_or_without_reason_is_refused(scenario_store):
     with pytest.raises(NotFoundError):
         scenario_store.record_review("PARENT_OF:a:b", LinkStatus.CONFIRMED, "cw1", "x")
     with pytest.raises(ValueError):
-        scenario_store.record_review(f"{MOM}~{DUP}", LinkStatus.CONFIRMED, "cw1", " ")
+        scenario_store.record_review(f"{DUP}~{MOM}", LinkStatus.CONFIRMED, "cw1", " ")
 
 
 def test_init_schema_again_and_clear(scenario_store):
@@ -125,3 +125,25 @@ def test_load_ledger_and_quarantine_round_trip(store):
     assert [(q.row_number, q.field) for q in store.quarantine("cbp_e3")] == [(2, "a_number"), (3, "dob")]
     assert [q.value for q in store.quarantine()] == ["<script>x</script>", "A12", "31/31/2010"]
     assert len(store.quarantine(limit=2)) == 2
+
+
+def test_reloading_sources_never_undoes_a_review_or_weakens_evidence(scenario_store):
+    key = f"PARENT_OF:{CLAIMER}:{KID3}"
+    scenario_store.record_review(key, LinkStatus.CONFIRMED, "cw1", "birth certificate")
+    scenario_store.record_review(f"{DUP}~{MOM}", LinkStatus.REJECTED, "cw1", "different person")
+    scenario_store.upsert(scenario())
+    link = scenario_store.relatives(KID3, hops=1).links[0]
+    assert (link.status, link.evidence) == (LinkStatus.CONFIRMED, Evidence.REVIEWED)
+    assert scenario_store.pending_reviews()[1] == []
+    stronger = FamilyLink(kind="PARENT_OF", from_id=MOM, to_id=KID1, evidence=Evidence.DNA, sources=["lab:1"])
+    weaker = FamilyLink(kind="PARENT_OF", from_id=MOM, to_id=KID1, evidence=Evidence.CLAIMED, sources=["x:2"])
+    scenario_store.upsert(GraphBatch(family_links=[stronger]))
+    scenario_store.upsert(GraphBatch(family_links=[weaker]))
+    link = next(x for x in scenario_store.relatives(KID1, hops=1).links if x.from_id == MOM)
+    assert link.evidence == Evidence.DNA
+    assert {"lab:1", "x:2", "cbp_e3:apprehensions.csv:1"} <= set(link.sources)
+
+
+def test_empty_text_never_erases_a_known_value(scenario_store):
+    scenario_store.upsert(GraphBatch(persons=[Person(person_id=MOM, given_names="", surnames="")]))
+    assert scenario_store.get_person(MOM).full_name == "María José López García"

@@ -1,0 +1,143 @@
+"""Every Cypher statement of the LadybugDB engine, as named constants.
+
+Placeholders in braces are filled only with identifiers from `graph.ladybug.schema` (table, key
+and column names derived from the model) or with a validated whole number of hops; every value
+is a `$parameter`, so user text never becomes query text.
+
+Measured choices (LadybugDB 0.22, 1M persons):
+- Search keys are matched with `s.key IN $keys`, a scan of the distinct keys (≈20 ms), which the
+  planner follows through KEY_OF; joining them from `LOAD FROM` scans KEY_OF whole (≈0.4 s).
+- Lists of ids arrive as an Arrow table and are joined with `LOAD FROM $rows MATCH (n {key: k})`
+  (≈1 ms for 300 ids). `WHERE n.key IN $list` scans the table (≈0.6 s) and
+  `UNWIND $list AS k MATCH (n {key: k})` plans a hash join over the whole table (≈0.7 s).
+- New rows go in with `COPY … FROM $rows`; existing ones are found through the key (nodes) or the
+  from-endpoint's key plus the rel's key property (rels have no primary key) and updated with
+  `LOAD FROM … SET`. `UNWIND … MATCH … MERGE` is not used anywhere.
+"""
+
+from __future__ import annotations
+
+from graph.model import FamilyKind
+
+#: All family rel tables, for patterns; which kinds count is filtered with `$kinds` on label().
+FAMILY = "|".join(str(k) for k in FamilyKind)
+PARENTAL = f"{FamilyKind.PARENT_OF}|{FamilyKind.GUARDIAN_OF}"
+
+# ----------------------------------------------------------------------------- schema and writes
+DROP_TABLE = "DROP TABLE IF EXISTS {table}"
+COPY = "COPY {table} FROM $rows"
+
+NODE_EXISTING = "LOAD FROM $rows MATCH (n:{table} {{`{key}`: k}}) RETURN n"
+NODE_UPDATE = "LOAD FROM $rows MATCH (n:{table} {{`{key}`: k}}) SET {assignments}"
+
+REL_MATCH = (
+    "LOAD FROM $rows MATCH (a:{from_label} {{`{from_key}`: f}})-[e:{table}]->(b:{to_label}) "
+    "WHERE e.`{key}` = k"
+)
+REL_EXISTING = REL_MATCH + " RETURN k, b.`{to_key}` AS to_key, e"
+REL_UPDATE = REL_MATCH + " SET {assignments}"
+REL_DELETE = REL_MATCH + " DELETE e"
+
+SEARCH_KEYS_EXISTING = "LOAD FROM $rows MATCH (s:SearchKey {key: k}) RETURN s.key"
+
+# -------------------------------------------------------------------------------------- reads
+NODES = "MATCH (n:{table}) WHERE {conditions} RETURN n ORDER BY n.`{key}`"
+NODES_CONDITION = "n.`{column}` = ${parameter}"
+LIMITED = " LIMIT $limit"
+PERSONS_BY_ID = "LOAD FROM $rows MATCH (p:Person {person_id: k}) RETURN p"
+RECORDS_BY_KEY = "LOAD FROM $rows MATCH (r:SourceRecord {record_key: k}) RETURN r"
+
+SEARCH_PREFIX = "MATCH (s:SearchKey) WHERE starts_with(s.key, $prefix) RETURN s.key"
+SEARCH = """
+MATCH (s:SearchKey)-[:KEY_OF]->(p:Person) WHERE s.key IN $keys
+WITH p, count(DISTINCT s.key) AS matched
+RETURN p ORDER BY matched DESC, p.person_id LIMIT $limit
+"""
+
+_USABLE = "r.status <> 'rejected' AND list_contains($kinds, label(r))"
+REACH = (
+    "MATCH (a:Person {{person_id: $id}})-[e:" + FAMILY + "* SHORTEST 1..{hops} "
+    "(r, n | WHERE " + _USABLE + " AND r.evidence_rank >= $rank)]-(b:Person) "
+    "WHERE b.person_id <> $id RETURN b.person_id AS person_id, min(length(e)) AS hops"
+)
+SHORTEST_PATHS = (
+    "MATCH p = (a:Person {{person_id: $from}})-[e:" + FAMILY + "* ALL SHORTEST 1..{hops} "
+    "(r, n | WHERE " + _USABLE + ")]-(b:Person {{person_id: $to}}) "
+    "RETURN properties(nodes(p), 'person_id') AS ids"
+)
+LINKS_AMONG = f"""
+LOAD FROM $rows MATCH (a:Person {{person_id: k}})-[e:{FAMILY}]->(b:Person)
+WHERE list_contains($ids, b.person_id) AND e.status <> 'rejected' AND e.evidence_rank >= $rank
+  AND list_contains($kinds, label(e))
+RETURN a.person_id AS from_key, b.person_id AS to_key, label(e) AS kind, e
+"""
+
+STAYS = """
+LOAD FROM $rows MATCH (p:Person {person_id: k})-[e:STAYED_AT]->(f:Facility)
+WHERE e.recorded_at IS NULL OR e.recorded_at < $known
+RETURN p.person_id AS from_key, f.facility_id AS to_key, e, f
+"""
+
+CENSUS = """
+MATCH (s:Separation)-[:SEPARATED]->(p:Person)
+WHERE p.is_child AND s.`date` <= $day AND s.recorded_at < $known
+  AND (s.reunified_on IS NULL OR s.reunified_on > $day
+       OR ($has_known AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known)))
+RETURN p, s
+"""
+
+ORPHANS_NO_PARENT_LINK = f"""
+MATCH (c:Person) WHERE c.is_child
+  AND NOT EXISTS {{ MATCH (c)<-[e:{PARENTAL}]-(:Person) WHERE e.status <> 'rejected' }}
+RETURN c.person_id
+"""
+ORPHANS_ONLY_CLAIMED = f"""
+MATCH (c:Person)<-[e:{PARENTAL}]-(:Person) WHERE c.is_child AND e.status <> 'rejected'
+WITH c, max(e.evidence_rank) AS best WHERE best <= $claimed_rank
+RETURN c.person_id
+"""
+ORPHANS_PARENT_CUSTODY_ENDED = f"""
+MATCH (c:Person)<-[e:{PARENTAL}]-(:Person)-[sp:STAYED_AT]->(:Facility)
+WHERE c.is_child AND e.status <> 'rejected' AND sp.release_reason = $reason AND sp.`end` IS NOT NULL
+MATCH (c)-[sc:STAYED_AT]->(f:Facility)
+WHERE (f.type = 'orr_shelter' OR sc.agency = 'ORR')
+  AND sc.start <= sp.`end` AND (sc.`end` IS NULL OR sc.`end` >= sp.`end`)
+RETURN DISTINCT c.person_id
+"""
+ORPHANS_PARENT_STAYS = f"""
+MATCH (c:Person)<-[e:{PARENTAL}]-(par:Person) WHERE c.is_child AND e.status <> 'rejected'
+OPTIONAL MATCH (par)-[s:STAYED_AT]->(:Facility)
+RETURN c.person_id, par.person_id, s.start, s.stay_id, s.release_reason
+"""
+
+NODE_SOURCES = "MATCH (n:{table} {{`{key}`: $key}}) RETURN n.sources"
+REL_SOURCES = "MATCH ()-[e:{table}]->() WHERE e.`{key}` = $key RETURN e.sources"
+PERSON_DESCRIBED_BY = (
+    "MATCH (:Person {person_id: $key})-[:DESCRIBED_BY]->(r:SourceRecord) RETURN r.record_key"
+)
+
+LINK_TARGET = f"MATCH ()-[e:{FAMILY}]->() WHERE e.link_id = $key RETURN e.status, e.evidence"
+MATCH_TARGET = "MATCH ()-[m:POSSIBLY_SAME_AS]->() WHERE m.match_id = $key RETURN m.status"
+LINK_REVIEW = (
+    f"MATCH ()-[e:{FAMILY}]->() WHERE e.link_id = $key "
+    "SET e.status = $status, e.evidence = $evidence, e.evidence_rank = $rank"
+)
+MATCH_REVIEW = "MATCH ()-[m:POSSIBLY_SAME_AS]->() WHERE m.match_id = $key SET m.status = $status"
+REVIEWS_OF = "MATCH (r:Review) WHERE r.target_key = $key RETURN r"
+
+PENDING_LINKS = f"""
+MATCH (a:Person)-[e:{FAMILY}]->(b:Person) WHERE e.evidence = 'claimed' AND e.status = 'pending'
+RETURN a.person_id AS from_key, b.person_id AS to_key, label(e) AS kind, e
+ORDER BY e.link_id LIMIT $limit
+"""
+PENDING_MATCHES = """
+MATCH (a:Person)-[e:POSSIBLY_SAME_AS]->(b:Person) WHERE e.status = 'pending'
+RETURN a.person_id AS from_key, b.person_id AS to_key, e
+ORDER BY e.match_id LIMIT $limit
+"""
+
+COUNT_NODES = "MATCH (n:{table}) RETURN count(*)"
+COUNT_RELS = "MATCH ()-[e:{table}]->() RETURN count(*)"
+COUNT_CHILDREN = "MATCH (p:Person) WHERE p.is_child RETURN count(*)"
+COUNT_SEPARATIONS_WITHOUT_REASON = "MATCH (s:Separation) WHERE s.reason_code IS NULL RETURN count(*)"
+COUNT_PENDING_MATCHES = "MATCH ()-[m:POSSIBLY_SAME_AS]->() WHERE m.status = 'pending' RETURN count(*)"

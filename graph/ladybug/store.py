@@ -1,0 +1,428 @@
+"""`LadybugStore`: the embedded engine, one database file, no server.
+
+One read-write process per file (LadybugDB locks it); read-only processes may open beside the
+writer but see the data as of their open. Writes use bulk `COPY` for new keys and one
+`LOAD FROM … SET` per table for changed ones, because a `COPY` into a non-empty rel table rewrites
+its adjacency lists: few large statements are fast, many small ones are not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pyarrow as pa
+
+from graph.errors import StoreUnavailableError
+from graph.ladybug import queries as q
+from graph.ladybug.schema import (
+    SEARCH_KEY_REL,
+    SEARCH_KEY_TABLE,
+    TABLES,
+    Table,
+    ddl,
+    tables_of,
+)
+from graph.model import (
+    NODE_KINDS,
+    Evidence,
+    FamilyLink,
+    LinkStatus,
+    Node,
+    OrphanReason,
+    Person,
+    Rel,
+    ReleaseReason,
+)
+from graph.store import GraphStore, Row, merge_row
+
+#: "No cut-off" for `recorded_at < $known`; LadybugDB cannot compare a TIMESTAMP with a null parameter.
+_NO_CUTOFF = datetime(9999, 12, 31)
+_LOCK_PID = re.compile(r"Lock is held by PID (\d+)")
+_NODE_KEYS = {k.label: k.key for k in NODE_KINDS}
+
+
+class LadybugStore(GraphStore):
+    """The graph in one LadybugDB file.
+
+    Args:
+        path: database file; its parent directory is created.
+        read_only: open beside a writer for viewing; sees data as of the open.
+
+    Raises:
+        StoreUnavailableError: another process holds the file, or a read-only open finds no file.
+    """
+
+    backend = "embedded"
+    #: Whole batches per statement: each `COPY` into a non-empty rel table costs about as much as
+    #: copying its existing rows again, so 20k-row chunks make large loads quadratic.
+    batch_rows = 2_000_000
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise StoreUnavailableError(
+                f"{self.path}: no database file to open read-only; load data first (lineage load)"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = ladybug.Database(self.path, read_only=read_only)
+        except RuntimeError as exc:
+            raise StoreUnavailableError(_open_failure(self.path, str(exc))) from exc
+        self._conn = ladybug.Connection(self._db)
+        if not read_only:
+            self.init_schema()
+
+    def close(self) -> None:
+        self._conn.close()
+        self._db.close()
+
+    # ------------------------------------------------------------------------------ plumbing
+    def _run(self, query: str, **params: Any) -> list[list[Any]]:
+        result = self._conn.execute(query, params)
+        assert not isinstance(result, list), "one statement per call"
+        return result.get_all()
+
+    def _create_schema(self) -> None:
+        for statement in ddl():
+            self._run(statement)
+
+    def _clear(self) -> None:
+        """Drop and re-create every table: far faster than deleting millions of rows."""
+        names = [*(t.name for t in TABLES.values() if t.is_rel), SEARCH_KEY_REL]
+        names += [*(t.name for t in TABLES.values() if not t.is_rel), SEARCH_KEY_TABLE]
+        for name in names:
+            self._run(q.DROP_TABLE.format(table=name))
+        self._create_schema()
+
+    # -------------------------------------------------------------------------------- writes
+    def _write_rows(self, kind: type[Node] | type[Rel], rows: list[Row]) -> None:
+        if issubclass(kind, Node):
+            self._write_nodes(TABLES[kind.label], _dedupe(rows, kind.key))
+            return
+        by_table: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            by_table[row["kind"] if kind is FamilyLink else kind.rel_type].append(row)
+        for name, table_rows in by_table.items():
+            self._write_rels(TABLES[name], _dedupe(table_rows, kind.key))
+
+    def _write_nodes(self, table: Table, rows: dict[str, Row]) -> None:
+        key = table.key
+        found = self._run(q.NODE_EXISTING.format(table=table.name, key=key), rows=_keys(rows))
+        existing = {n[key]: _plain(n) for (n,) in found}
+        new = [r for k, r in rows.items() if k not in existing]
+        changed = []
+        for k, old in existing.items():
+            merged = merge_row(old, rows[k])
+            if merged != old:
+                changed.append(merged)
+        if new:
+            self._run(q.COPY.format(table=table.name), rows=_arrow(table, new))
+        if changed:
+            update = q.NODE_UPDATE.format(table=table.name, key=key, assignments=_sets("n", table))
+            self._run(update, rows=_arrow(table, changed, key_column=key))
+        if table.name == Person.label:
+            old_keys = {k: set(r["search_keys"] or []) for k, r in existing.items()}
+            self._index_search_keys(
+                (p["person_id"], k) for p in [*new, *changed]
+                for k in p["search_keys"] or [] if k not in old_keys.get(p["person_id"], ())
+            )
+
+    def _index_search_keys(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Add KEY_OF edges for (person_id, key) pairs not indexed yet, creating missing keys."""
+        pairs = list(pairs)
+        if not pairs:
+            return
+        keys = sorted({k for _, k in pairs})
+        known = {k for (k,) in self._run(q.SEARCH_KEYS_EXISTING, rows=_key_table(keys))}
+        if fresh := [k for k in keys if k not in known]:
+            self._run(q.COPY.format(table=SEARCH_KEY_TABLE), rows=pa.table({"key": fresh}))
+        edges = pa.table({"from": [k for _, k in pairs], "to": [p for p, _ in pairs]})
+        self._run(q.COPY.format(table=SEARCH_KEY_REL), rows=edges)
+
+    def _write_rels(self, table: Table, rows: dict[str, Row]) -> None:
+        kind = table.kind
+        assert issubclass(kind, Rel)
+        names = _rel_names(table)
+        lookup = pa.table({"f": [r[kind.from_field] for r in rows.values()], "k": list(rows)})
+        found = self._run(q.REL_EXISTING.format(**names), rows=lookup)
+        found_keys = {f[0] for f in found}
+        new = [r for k, r in rows.items() if k not in found_keys]
+        changed, moved = [], []
+        for k, to_key, rel in found:
+            old = {**_plain(rel), kind.from_field: rows[k][kind.from_field], kind.to_field: to_key}
+            if kind is FamilyLink:
+                old["kind"] = table.name
+            merged = merge_row(old, rows[k])
+            if merged[kind.to_field] != to_key:
+                moved.append(old)
+                new.append(merged)
+            elif merged != old:
+                changed.append(merged)
+        if moved:
+            self._run(q.REL_DELETE.format(**names), rows=_rel_arrow(table, moved, lookup_only=True))
+        if changed:
+            update = q.REL_UPDATE.format(**names, assignments=_sets("e", table))
+            self._run(update, rows=_rel_arrow(table, changed, lookup_only=False))
+        if new:
+            self._run(q.COPY.format(table=table.name), rows=_arrow(table, new, ends=kind))
+
+    # --------------------------------------------------------------------------------- reads
+    def _fetch_nodes(self, kind: type[Node], where: dict[str, Any], limit: int | None) -> list[Row]:
+        table = TABLES[kind.label]
+        unknown = set(where) - set(table.column_names)
+        if unknown:
+            raise ValueError(f"{kind.label} has no properties {sorted(unknown)}")
+        params = {f"w{i}": value for i, value in enumerate(where.values())}
+        conditions = [
+            q.NODES_CONDITION.format(column=column, parameter=f"w{i}") for i, column in enumerate(where)
+        ]
+        query = q.NODES.format(table=table.name, key=table.key, conditions=" AND ".join(conditions) or "true")
+        if limit is not None:
+            query, params["limit"] = query + q.LIMITED, limit
+        return [_plain(n) for (n,) in self._run(query, **params)]
+
+    def _fetch_persons(self, ids: list[str]) -> list[Row]:
+        return [_plain(p) for (p,) in self._run(q.PERSONS_BY_ID, rows=_key_table(ids))]
+
+    def _fetch_search(self, keys: list[str], prefixes: list[str], limit: int) -> list[Row]:
+        wanted = set(keys)
+        for prefix in prefixes:
+            wanted |= {k for (k,) in self._run(q.SEARCH_PREFIX, prefix=prefix)}
+        if not wanted:
+            return []
+        found = self._run(q.SEARCH, keys=sorted(wanted), limit=limit)
+        return [_plain(p) for (p,) in found]
+
+    def _fetch_reach(self, person_id: str, hops: int, kinds: list[str], min_rank: int) -> list[Row]:
+        found = self._run(q.REACH.format(hops=int(hops)), id=person_id, kinds=kinds, rank=min_rank)
+        return [{"person_id": pid, "hops": n} for pid, n in found]
+
+    def _fetch_links_among(self, ids: list[str], kinds: list[str], min_rank: int) -> list[Row]:
+        found = self._run(
+            q.LINKS_AMONG, rows=_key_table(ids), ids=list(ids), kinds=kinds, rank=min_rank
+        )
+        return [_link(a, b, label, e) for a, b, label, e in found]
+
+    def _fetch_shortest_paths(
+        self, from_id: str, to_id: str, max_hops: int, kinds: list[str]
+    ) -> list[list[str]]:
+        query = q.SHORTEST_PATHS.format(hops=int(max_hops))
+        return [list(ids) for (ids,) in self._run(query, **{"from": from_id, "to": to_id, "kinds": kinds})]
+
+    def _fetch_stays(self, person_ids: list[str], known_before: datetime | None) -> list[Row]:
+        found = self._run(q.STAYS, rows=_key_table(person_ids), known=known_before or _NO_CUTOFF)
+        return [
+            {"stay": {**_plain(e), "person_id": p, "facility_id": f}, "facility": _plain(fac)}
+            for p, f, e, fac in found
+        ]
+
+    def _fetch_census(self, on: date, known_before: datetime | None) -> list[Row]:
+        found = self._run(
+            q.CENSUS, day=on, known=known_before or _NO_CUTOFF, has_known=known_before is not None
+        )
+        return [{"person": _plain(p), "separation": _plain(s)} for p, s in found]
+
+    def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:
+        found: dict[str, set[OrphanReason]] = defaultdict(set)
+
+        def add(reason: OrphanReason, ids: Iterable[str]) -> None:
+            for cid in ids:
+                found[cid].add(reason)
+
+        if OrphanReason.NO_PARENT_LINK in reasons:
+            add(OrphanReason.NO_PARENT_LINK, (c for (c,) in self._run(q.ORPHANS_NO_PARENT_LINK)))
+        if OrphanReason.ONLY_CLAIMED_LINKS in reasons:
+            rows = self._run(q.ORPHANS_ONLY_CLAIMED, claimed_rank=Evidence.CLAIMED.rank)
+            add(OrphanReason.ONLY_CLAIMED_LINKS, (c for (c,) in rows))
+        for reason, ended in (
+            (OrphanReason.PARENT_REMOVED, ReleaseReason.REMOVED),
+            (OrphanReason.PARENT_RELEASED, ReleaseReason.RELEASED),
+        ):
+            if reason in reasons:
+                rows = self._run(q.ORPHANS_PARENT_CUSTODY_ENDED, reason=ended.value)
+                add(reason, (c for (c,) in rows))
+        if OrphanReason.PARENT_LOCATION_UNKNOWN in reasons:
+            add(OrphanReason.PARENT_LOCATION_UNKNOWN, self._parent_location_unknown())
+        return dict(found)
+
+    def _parent_location_unknown(self) -> set[str]:
+        """Children with a linked parent who has no stay, or whose last stay ended in a transfer."""
+        last: dict[tuple[str, str], tuple[datetime, str, str | None] | None] = {}
+        for child, parent, start, stay_id, reason in self._run(q.ORPHANS_PARENT_STAYS):
+            pair = (child, parent)
+            if start is None:
+                last.setdefault(pair, None)
+            elif (seen := last.get(pair)) is None or (start, stay_id) > seen[:2]:
+                last[pair] = (start, stay_id, reason)
+        return {
+            child for (child, _), stay in last.items()
+            if stay is None or stay[2] == ReleaseReason.TRANSFERRED.value
+        }
+
+    def _fetch_provenance(self, key: str) -> list[Row]:
+        record_keys: set[str] = set()
+        for table in TABLES.values():
+            if "sources" not in table.column_names:
+                continue
+            template = q.REL_SOURCES if table.is_rel else q.NODE_SOURCES
+            for (sources,) in self._run(template.format(table=table.name, key=table.key), key=key):
+                record_keys |= set(sources or [])
+        record_keys |= {r for (r,) in self._run(q.PERSON_DESCRIBED_BY, key=key)}
+        if not record_keys:
+            return []
+        return [_plain(r) for (r,) in self._run(q.RECORDS_BY_KEY, rows=_key_table(sorted(record_keys)))]
+
+    def _fetch_review_target(self, key: str) -> Row | None:
+        if links := self._run(q.LINK_TARGET, key=key):
+            status, evidence = links[0]
+            return {"status": status, "evidence": evidence}
+        if matches := self._run(q.MATCH_TARGET, key=key):
+            return {"status": matches[0][0], "evidence": None}
+        return None
+
+    def _apply_review(self, key: str, status: LinkStatus, evidence: str | None) -> None:
+        if evidence is None:
+            self._run(q.MATCH_REVIEW, key=key, status=LinkStatus(status).value)
+        else:
+            rank = Evidence(evidence).rank
+            self._run(
+                q.LINK_REVIEW, key=key, status=LinkStatus(status).value,
+                evidence=Evidence(evidence).value, rank=rank,
+            )
+
+    def _fetch_reviews(self, target_key: str) -> list[Row]:
+        return [_plain(r) for (r,) in self._run(q.REVIEWS_OF, key=target_key)]
+
+    def _fetch_pending(self, limit: int) -> tuple[list[Row], list[Row]]:
+        links = [_link(a, b, label, e) for a, b, label, e in self._run(q.PENDING_LINKS, limit=limit)]
+        matches = [
+            {**_plain(e), "person_a": a, "person_b": b}
+            for a, b, e in self._run(q.PENDING_MATCHES, limit=limit)
+        ]
+        return links, matches
+
+    def _fetch_counts(self) -> Row:
+        def one(query: str, **params: Any) -> int:
+            return int(self._run(query, **params)[0][0])
+
+        def nodes(label: str) -> int:
+            return one(q.COUNT_NODES.format(table=label))
+
+        return {
+            "persons": nodes("Person"),
+            "children": one(q.COUNT_CHILDREN),
+            "facilities": nodes("Facility"),
+            "family_units": nodes("FamilyUnit"),
+            "separations": nodes("Separation"),
+            "separations_without_reason": one(q.COUNT_SEPARATIONS_WITHOUT_REASON),
+            "stays": one(q.COUNT_RELS.format(table="STAYED_AT")),
+            "source_records": nodes("SourceRecord"),
+            "family_links": {
+                t.name: one(q.COUNT_RELS.format(table=t.name)) for t in tables_of(FamilyLink)
+            },
+            "pending_matches": one(q.COUNT_PENDING_MATCHES),
+        }
+
+
+# ---------------------------------------------------------------------------------- helpers
+def _open_failure(path: Path, message: str) -> str:
+    """One line saying what went wrong opening the file and what to do about it."""
+    if "Could not set lock" in message:
+        pid = _LOCK_PID.search(message)
+        holder = f"another process (PID {pid.group(1)})" if pid else "another process"
+        return (
+            f"{path} is locked: {holder} has it open for writing. Stop that `lineage` process "
+            "(load or explorer) and retry, or open the store read-only to view it."
+        )
+    return f"{path} cannot be opened: {message.splitlines()[0]}"
+
+
+def _plain(value: dict[str, Any]) -> Row:
+    """A node or rel map without LadybugDB's internal `_ID`/`_LABEL`/`_SRC`/`_DST` entries."""
+    return {k: v for k, v in value.items() if not k.startswith("_")}
+
+
+def _link(from_key: str, to_key: str, label: str, rel: dict[str, Any]) -> Row:
+    return {**_plain(rel), "kind": label, "from_id": from_key, "to_id": to_key}
+
+
+def _dedupe(rows: list[Row], key: str) -> dict[str, Row]:
+    """Rows by key; repeats of a key within one batch merge in order, as separate upserts would."""
+    by_key: dict[str, Row] = {}
+    for row in rows:
+        k = row[key]
+        by_key[k] = merge_row(by_key[k], row) if k in by_key else row
+    return by_key
+
+
+def _keys(rows: dict[str, Row]) -> pa.Table:
+    return _key_table(list(rows))
+
+
+def _key_table(keys: list[str]) -> pa.Table:
+    return pa.table({"k": pa.array(keys, pa.string())})
+
+
+def _arrow(
+    table: Table, rows: list[Row], key_column: str | None = None, ends: type[Rel] | None = None
+) -> pa.Table:
+    """Rows as an Arrow table typed by the schema.
+
+    `ends` prefixes the rel's endpoint keys (for `COPY`); `key_column` names the lookup key `k`
+    and every property `v_<name>` (for `LOAD FROM … SET`).
+    """
+    schema = table.arrow_schema(with_ends=ends is not None)
+    columns: dict[str, list[Any]] = {}
+    if ends is not None:
+        columns["from"] = [r[ends.from_field] for r in rows]
+        columns["to"] = [r[ends.to_field] for r in rows]
+    for name in table.column_names:
+        columns[name] = [r.get(name) for r in rows]
+    data = pa.table(columns, schema=schema)
+    if key_column is None:
+        return data
+    renamed = data.rename_columns([f"v_{n}" for n in data.column_names])
+    return renamed.append_column("k", data.column(key_column))
+
+
+def _rel_arrow(table: Table, rows: list[Row], lookup_only: bool) -> pa.Table:
+    """Rows for the REL_MATCH statements: `f` (from key), `k` (rel key) and `v_<name>` values."""
+    kind = table.kind
+    assert issubclass(kind, Rel)
+    lookup = pa.table({
+        "f": pa.array([r[kind.from_field] for r in rows], pa.string()),
+        "k": pa.array([r[kind.key] for r in rows], pa.string()),
+    })
+    if lookup_only:
+        return lookup
+    values = _arrow(table, rows, key_column=kind.key).drop_columns(["k"])
+    for name in lookup.column_names:
+        values = values.append_column(name, lookup.column(name))
+    return values
+
+
+def _sets(var: str, table: Table) -> str:
+    return ", ".join(
+        f"{var}.`{c}` = v_{c}" for c in table.column_names if table.is_rel or c != table.key
+    )
+
+
+def _rel_names(table: Table) -> dict[str, str]:
+    kind = table.kind
+    assert issubclass(kind, Rel) and table.from_label and table.to_label
+    return {
+        "table": table.name,
+        "key": table.key,
+        "from_label": table.from_label,
+        "to_label": table.to_label,
+        "from_key": _NODE_KEYS[table.from_label],
+        "to_key": _NODE_KEYS[table.to_label],
+    }
+

@@ -1,0 +1,160 @@
+"""LadybugDB-specific behaviour: file locking, read-only opens, bulk merge paths, schema mapping.
+
+The shared answers are checked by `tests/contract/`; these tests cover what only the embedded
+engine has (one writer per file, COPY-based upserts) on real database files in tmp_path.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from graph.errors import GraphStoreError, StoreUnavailableError
+from graph.ladybug.schema import TABLES, column_type
+from graph.ladybug.store import LadybugStore
+from graph.model import DobPrecision, Evidence, FamilyKind, FamilyLink, GraphBatch, Person
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _person(pid: str, **fields: object) -> Person:
+    return Person(person_id=pid, **fields)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "nested" / "lineage.lbug"
+
+
+@pytest.fixture
+def store(db_path: Path) -> LadybugStore:
+    with LadybugStore(db_path) as opened:
+        yield opened
+
+
+def test_column_types_follow_the_annotations() -> None:
+    assert column_type(str) == "STRING"
+    assert column_type(int | None) == "INT64"
+    assert column_type(bool) == "BOOLEAN"
+    assert column_type(list[str]) == "STRING[]"
+    assert column_type(datetime | None) == "TIMESTAMP"
+    assert column_type(date) == "DATE"
+    assert column_type(DobPrecision | None) == "STRING"
+    with pytest.raises(TypeError):
+        column_type(dict[str, int])
+    person = {c.name: c.type for c in TABLES["Person"].columns}
+    assert person["dob"] == "DATE" and person["name_variants"] == "STRING[]"
+    # FamilyLink: one table per kind; endpoints and kind are structure, not columns.
+    for kind in FamilyKind:
+        assert {"from_id", "to_id", "kind"}.isdisjoint(TABLES[str(kind)].column_names)
+
+
+def test_a_second_writer_is_told_who_holds_the_file(db_path: Path) -> None:
+    LadybugStore(db_path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from graph.ladybug.store import LadybugStore; "
+         f"s = LadybugStore({str(db_path)!r}); print('ready', flush=True); sys.stdin.read()"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreUnavailableError) as caught:
+            LadybugStore(db_path)
+        message = str(caught.value)
+        assert "\n" not in message
+        assert str(db_path) in message and f"PID {holder.pid}" in message
+        assert "read-only" in message and "lineage" in message
+        with LadybugStore(db_path, read_only=True) as viewer:  # viewing beside the writer works
+            assert viewer.counts().persons == 0
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_read_only_reads_and_refuses_writes(db_path: Path) -> None:
+    with LadybugStore(db_path) as writer:
+        writer.upsert(GraphBatch(persons=[_person("P1", given_names="Ana", surnames="Ruiz")]))
+    with LadybugStore(db_path, read_only=True) as viewer:
+        assert viewer.get_person("P1") is not None
+        assert [h.person.person_id for h in viewer.search_persons("ruiz")] == ["P1"]
+        with pytest.raises(GraphStoreError):
+            viewer.upsert(GraphBatch(persons=[_person("P2")]))
+
+
+def test_read_only_open_of_a_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailableError, match="no database file"):
+        LadybugStore(tmp_path / "absent.lbug", read_only=True)
+
+
+def _family_batch(n: int) -> GraphBatch:
+    persons = [_person(f"P{i}", given_names=f"Name{i % 97}", surnames="Lopez") for i in range(n)]
+    links = [
+        FamilyLink(kind=FamilyKind.PARENT_OF, from_id=f"P{i}", to_id=f"P{i + 1}",
+                   evidence=Evidence.RECORDED, sources=[f"s{i}"])
+        for i in range(0, n - 1, 2)
+    ]
+    return GraphBatch(persons=persons, family_links=links)
+
+
+def test_the_same_batch_twice_changes_nothing(store: LadybugStore) -> None:
+    batch = _family_batch(40)
+    store.upsert(batch)
+    first = store.counts()
+    hits = store.search_persons("lopez", limit=100)
+    store.upsert(batch)
+    assert store.counts() == first
+    assert store.search_persons("lopez", limit=100) == hits
+    assert store.get_person("P3") == batch.persons[3]
+
+
+def test_merge_rules_null_keeps_value_replaces_lists_unite(store: LadybugStore) -> None:
+    store.upsert(GraphBatch(persons=[_person(
+        "P1", given_names="Ana", surnames="Ruiz", dob=date(1990, 1, 2), sources=["a"],
+        identifiers=["usms:12345-678"],
+    )]))
+    # Within one batch, repeats of a key merge in order too.
+    store.upsert(GraphBatch(persons=[
+        _person("P1", given_names="Ana Maria", surnames="Ruiz", sources=["b"]),
+        _person("P1", given_names="Ana Maria", surnames="Ruiz", country="GT", sources=["a", "c"]),
+    ]))
+    p = store.get_person("P1")
+    assert p is not None
+    assert (p.given_names, p.dob, p.country) == ("Ana Maria", date(1990, 1, 2), "GT")
+    assert p.sources == ["a", "b", "c"] and p.identifiers == ["usms:12345-678"]
+    assert {"n:ana", "n:maria", "id:12345678"} <= set(p.search_keys)
+    # The new name token is searchable through the key index.
+    assert [h.person.person_id for h in store.search_persons("maria ruiz")] == ["P1"]
+
+    link = dict(kind=FamilyKind.PARENT_OF, from_id="P1", to_id="P2")
+    store.upsert(GraphBatch(persons=[_person("P2")], family_links=[
+        FamilyLink(**link, evidence=Evidence.CLAIMED, sources=["x"],
+                   recorded_at=datetime(2018, 5, 1, 9, 30))]))
+    store.upsert(GraphBatch(family_links=[
+        FamilyLink(**link, evidence=Evidence.DOCUMENT, confidence=0.8, sources=["y"])]))
+    (stored,) = store.relatives("P1", hops=1).links
+    assert (stored.evidence, stored.evidence_rank, stored.confidence) == (Evidence.DOCUMENT, 3, 0.8)
+    assert stored.sources == ["x", "y"] and stored.recorded_at == datetime(2018, 5, 1, 9, 30)
+    assert store.counts().family_links[FamilyKind.PARENT_OF] == 1
+
+
+def test_a_link_to_a_missing_person_is_an_error(store: LadybugStore) -> None:
+    store.upsert(GraphBatch(persons=[_person("P1")]))
+    with pytest.raises(GraphStoreError, match="upsert"):
+        store.upsert(GraphBatch(family_links=[FamilyLink(
+            kind=FamilyKind.PARENT_OF, from_id="P1", to_id="NOPE", evidence=Evidence.CLAIMED)]))
+
+
+def test_a_50k_person_bulk_upsert_completes(store: LadybugStore) -> None:
+    batch = _family_batch(50_000)
+    started = time.perf_counter()
+    written = store.upsert(batch)
+    print(f"50k persons + 25k links: {time.perf_counter() - started:.1f} s")
+    assert written == {"persons": 50_000, "family_links": 25_000}
+    counts = store.counts()
+    assert counts.persons == 50_000 and counts.family_links[FamilyKind.PARENT_OF] == 25_000
+    assert store.relatives("P10", hops=1).hops == {"P10": 0, "P11": 1}
