@@ -165,11 +165,13 @@ class Person(Node):
     @model_validator(mode="after")
     def _derive_keys(self) -> Person:
         object.__setattr__(self, "a_number", normalise_a_number(self.a_number))
+        if self.search_keys:  # read back from a store: derived when it was written
+            return self
         keys = search_keys_for(
             [f"{self.given_names} {self.surnames}", *self.name_variants],
             [x for x in [self.a_number, *self.identifiers] if x],
         )
-        object.__setattr__(self, "search_keys", sorted(set(self.search_keys) | set(keys)))
+        object.__setattr__(self, "search_keys", keys)
         return self
 
     @property

@@ -220,13 +220,13 @@ class GraphStore(ABC):
         kind_list = _kinds(kinds)
         rank = Evidence(min_evidence).rank
         with self._operation("relatives"):
-            if not self._fetch_persons([person_id]):
-                raise NotFoundError(f"relatives: no person with id {person_id!r}")
             reach = self._fetch_reach(person_id, hops, kind_list, rank)
             reach.sort(key=lambda r: (r["hops"], r["person_id"]))
             kept = reach[:limit]
             ids = [person_id] + [r["person_id"] for r in kept]
             persons = self._fetch_persons(ids)
+            if not any(p["person_id"] == person_id for p in persons):
+                raise NotFoundError(f"relatives: no person with id {person_id!r}")
             links = self._fetch_links_among(ids, kind_list, rank)
         return Neighbourhood(
             center_id=person_id,

@@ -43,6 +43,8 @@ from graph.store import GraphStore, Row, merge_row
 
 #: "No cut-off" for `recorded_at < $known`; LadybugDB cannot compare a TIMESTAMP with a null parameter.
 _NO_CUTOFF = datetime(9999, 12, 31)
+#: Above this many start persons one scan of the rel table beats one indexed lookup per person.
+_SCAN_FROM = 200
 _LOCK_PID = re.compile(r"Lock is held by PID (\d+)")
 _NODE_KEYS = {k.label: k.key for k in NODE_KINDS}
 
@@ -76,6 +78,7 @@ class LadybugStore(GraphStore):
         except RuntimeError as exc:
             raise StoreUnavailableError(_open_failure(self.path, str(exc))) from exc
         self._conn = ladybug.Connection(self._db)
+        self._prepared: dict[str, Any] = {}
         if not read_only:
             self.init_schema()
 
@@ -85,7 +88,13 @@ class LadybugStore(GraphStore):
 
     # ------------------------------------------------------------------------------ plumbing
     def _run(self, query: str, **params: Any) -> list[list[Any]]:
-        result = self._conn.execute(query, params)
+        """Run one statement; reads without table parameters reuse a prepared plan (≈0.5 ms each)."""
+        if any(isinstance(v, pa.Table) for v in params.values()) or not query.lstrip().startswith("MATCH"):
+            result = self._conn.execute(query, params)
+        else:
+            if (prepared := self._prepared.get(query)) is None:
+                prepared = self._prepared[query] = self._conn.prepare(query, params)
+            result = self._conn.execute(prepared, params)
         assert not isinstance(result, list), "one statement per call"
         return result.get_all()
 
@@ -205,9 +214,11 @@ class LadybugStore(GraphStore):
         return [{"person_id": pid, "hops": n} for pid, n in found]
 
     def _fetch_links_among(self, ids: list[str], kinds: list[str], min_rank: int) -> list[Row]:
-        found = self._run(
-            q.LINKS_AMONG, rows=_key_table(ids), ids=list(ids), kinds=kinds, rank=min_rank
-        )
+        params = {"ids": list(ids), "kinds": kinds, "rank": min_rank}
+        if len(ids) > _SCAN_FROM:
+            found = self._run(q.LINKS_AMONG, rows=_key_table(ids), **params)
+        else:
+            found = [row for pid in ids for row in self._run(q.LINKS_FROM, id=pid, **params)]
         return [_link(a, b, label, e) for a, b, label, e in found]
 
     def _fetch_shortest_paths(
@@ -217,7 +228,11 @@ class LadybugStore(GraphStore):
         return [list(ids) for (ids,) in self._run(query, **{"from": from_id, "to": to_id, "kinds": kinds})]
 
     def _fetch_stays(self, person_ids: list[str], known_before: datetime | None) -> list[Row]:
-        found = self._run(q.STAYS, rows=_key_table(person_ids), known=known_before or _NO_CUTOFF)
+        known = known_before or _NO_CUTOFF
+        if len(person_ids) > _SCAN_FROM:
+            found = self._run(q.STAYS, rows=_key_table(person_ids), known=known)
+        else:
+            found = [row for pid in person_ids for row in self._run(q.STAYS_OF, id=pid, known=known)]
         return [
             {"stay": {**_plain(e), "person_id": p, "facility_id": f}, "facility": _plain(fac)}
             for p, f, e, fac in found

@@ -1,0 +1,263 @@
+"""Query latency of `GraphStore` operations on both engines, against the bare engine.
+
+Builds a synthetic graph of N persons (families of two parents and two children: N PARENT_OF,
+N/4 SIBLING_OF, three custody stays per person, a separation for a third of the families) in
+each engine through `GraphStore.upsert`, then times each operation and, beside it, the least
+bare-engine query that returns the same rows, so the cost of our own layer shows as a ratio.
+
+    .venv/bin/python bench/graph_queries.py --persons 100000
+    .venv/bin/python bench/graph_queries.py --persons 1000000 --engines embedded neo4j
+
+Neo4j: uses NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD when set, else starts the local server
+(`graph.neo4j.launcher`) in a temporary home and stops it afterwards. Prints a table; timings
+are wall-clock on a shared machine, so read them as orders of magnitude.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from graph.model import (
+    Agency,
+    Evidence,
+    Facility,
+    FacilityType,
+    FamilyKind,
+    FamilyLink,
+    GraphBatch,
+    OrphanReason,
+    Person,
+    ReleaseReason,
+    Separated,
+    Separation,
+    Stay,
+)
+from graph.store import GraphStore, end_of_day
+
+CENSUS_DAY = date(2018, 6, 20)
+AGENCY_OF = [(Agency.CBP, FacilityType.BP_STATION), (Agency.ICE, FacilityType.ICE_DETENTION),
+             (Agency.ORR, FacilityType.ORR_SHELTER)]
+
+# The least bare query returning the same rows as each operation, per engine.
+BARE: dict[str, dict[str, str]] = {
+    "embedded": {
+        "relatives": "MATCH (a:Person {person_id: $id})-[:PARENT_OF|SIBLING_OF|GUARDIAN_OF|RELATIVE_OF"
+                     "* SHORTEST 1..3]-(b:Person) RETURN DISTINCT b.person_id",
+        "custody_chain": "MATCH (p:Person {person_id: $id})-[s:STAYED_AT]->(f:Facility) "
+                         "RETURN s, f ORDER BY s.start",
+        "census": "MATCH (s:Separation)-[:SEPARATED]->(p:Person) WHERE p.is_child AND s.date <= $day "
+                  "AND (s.reunified_on IS NULL OR s.reunified_on > $day) "
+                  "OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility) WHERE st.start < $at "
+                  "AND (st.`end` IS NULL OR st.`end` >= $at) RETURN p, s, st, f",
+        "orphans_no_parent": "MATCH (c:Person) WHERE c.is_child AND NOT EXISTS "
+                             "{ MATCH (:Person)-[:PARENT_OF|GUARDIAN_OF]->(c) } RETURN c",
+    },
+    "neo4j": {
+        "relatives": "MATCH (a:Person {person_id: $id})-[:PARENT_OF|SIBLING_OF|GUARDIAN_OF|RELATIVE_OF"
+                     "*1..3]-(b:Person) WHERE b <> a RETURN DISTINCT b.person_id",
+        "custody_chain": "MATCH (p:Person {person_id: $id})-[s:STAYED_AT]->(f:Facility) "
+                         "RETURN s, f ORDER BY s.start",
+        "census": "MATCH (s:Separation)-[:SEPARATED]->(p:Person) WHERE p.is_child AND s.date <= $day "
+                  "AND (s.reunified_on IS NULL OR s.reunified_on > $day) "
+                  "OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility) WHERE st.start < $at "
+                  "AND (st.`end` IS NULL OR st.`end` >= $at) RETURN p, s, st, f",
+        "orphans_no_parent": "MATCH (c:Person) WHERE c.is_child AND NOT EXISTS "
+                             "{ MATCH (:Person)-[:PARENT_OF|GUARDIAN_OF]->(c) } RETURN c",
+    },
+}
+
+
+def build_graph(persons: int, seed: int = 7) -> list[GraphBatch]:
+    """The synthetic graph as batches of about 100k persons each, with everything they point at."""
+    rng = random.Random(seed)
+    facilities = [
+        Facility(facility_id=f"F{i:04d}", name=f"Facility {i}", type=AGENCY_OF[i % 3][1],
+                 agency=AGENCY_OF[i % 3][0], state="TX")
+        for i in range(300)
+    ]
+    batches, batch = [], GraphBatch(facilities=facilities)
+    base = datetime(2018, 4, 1)
+    for fam in range(persons // 4):
+        ids = [f"P{fam * 4 + i:08d}" for i in range(4)]
+        for i, pid in enumerate(ids):
+            child = i >= 2
+            batch.persons.append(Person(
+                person_id=pid, given_names=rng.choice(GIVEN), surnames=" ".join(rng.sample(SURNAMES, 2)),
+                dob=date(2008 + rng.randrange(9), 1 + rng.randrange(12), 1) if child else
+                date(1975 + rng.randrange(20), 1 + rng.randrange(12), 1),
+                is_child=child, a_number=str(fam * 4 + i + 1), sex="MF"[i % 2], country="GT",
+            ))
+            start = base + timedelta(days=rng.randrange(90), hours=rng.randrange(24))
+            for hop in range(3):
+                end = start + timedelta(days=1 + rng.randrange(30))
+                last = hop == 2
+                batch.stays.append(Stay(
+                    stay_id=f"S{pid}-{hop}", person_id=pid,
+                    facility_id=f"F{(hop + 3 * rng.randrange(100)):04d}" if not child or hop == 0
+                    else f"F{(2 + 3 * rng.randrange(100)):04d}",
+                    agency=AGENCY_OF[hop][0] if not child or hop == 0 else Agency.ORR,
+                    start=start, end=None if last and rng.random() < 0.3 else end,
+                    release_reason=(ReleaseReason.REMOVED if last and rng.random() < 0.2
+                                    else ReleaseReason.TRANSFERRED),
+                ))
+                start = end + timedelta(hours=2)
+        for parent in ids[:2]:
+            for kid in ids[2:]:
+                batch.family_links.append(FamilyLink(kind=FamilyKind.PARENT_OF, from_id=parent, to_id=kid,
+                                                     evidence=Evidence.RECORDED))
+        batch.family_links.append(FamilyLink(kind=FamilyKind.SIBLING_OF, from_id=ids[2], to_id=ids[3],
+                                             evidence=Evidence.RECORDED))
+        if fam % 3 == 0:
+            sid = f"SEP{fam:08d}"
+            day = date(2018, 4, 1) + timedelta(days=rng.randrange(80))
+            reunified = day + timedelta(days=rng.randrange(120)) if rng.random() < 0.6 else None
+            batch.separations.append(Separation(
+                separation_id=sid, date=day, reason_code=rng.choice([None, "CRIM", "HEALTH"]),
+                recorded_at=datetime.combine(day, datetime.min.time()), reunified_on=reunified,
+            ))
+            batch.separated += [Separated(separation_id=sid, person_id=k, side="child") for k in ids[2:]]
+        if len(batch.persons) >= 100_000:
+            batches.append(batch)
+            batch = GraphBatch()
+    if batch.size():
+        batches.append(batch)
+    return batches
+
+
+GIVEN = ["María", "José", "Ximena", "Luis", "Ana", "Mateo", "Rosa", "Carlos", "Lucía", "Jorge"]
+SURNAMES = ["López", "García", "Hernández", "Pérez", "Ramírez", "Gómez", "Cruz", "Morales", "Díaz"]
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    fn()  # warm
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+def bare_runner(store: GraphStore) -> Callable[[str, dict[str, Any]], Any]:
+    """Run a query on the engine underneath the store, bypassing our layer (benchmark only)."""
+    if store.backend == "embedded":
+        conn = store._conn  # noqa: SLF001 - the bare engine is what is measured
+
+        def run_embedded(query: str, params: dict[str, Any]) -> Any:
+            result = conn.execute(query, params)
+            rows = []
+            while result.has_next():
+                rows.append(result.get_next())
+            return rows
+
+        return run_embedded
+    driver, database = store._driver, store._database  # noqa: SLF001
+
+    def run_neo4j(query: str, params: dict[str, Any]) -> Any:
+        records, _, _ = driver.execute_query(query, params, database_=database, routing_="r")
+        return records
+
+    return run_neo4j
+
+
+def measure(store: GraphStore, persons: int, repeat: int) -> dict[str, tuple[float, float, float, float]]:
+    rng = random.Random(11)
+    kids = [f"P{fam * 4 + 2:08d}" for fam in rng.sample(range(persons // 4), 50)]
+    bare = bare_runner(store)
+    queries = BARE[store.backend]
+    at = end_of_day(CENSUS_DAY)
+    pick = iter(kids * (repeat + 2))
+    cases: dict[str, tuple[Callable[[], Any], Callable[[], Any], int]] = {
+        "relatives ≤3 hops": (
+            lambda: store.relatives(next(pick), hops=3),
+            lambda: bare(queries["relatives"], {"id": next(pick)}), repeat),
+        "custody chain": (
+            lambda: store.custody_chain(next(pick)),
+            lambda: bare(queries["custody_chain"], {"id": next(pick)}), repeat),
+        "census on a day": (
+            lambda: store.separated_not_reunified(CENSUS_DAY),
+            lambda: bare(queries["census"], {"day": CENSUS_DAY, "at": at}), 5),
+        "orphans: no parent link": (
+            lambda: store.orphaned_children([OrphanReason.NO_PARENT_LINK]),
+            lambda: bare(queries["orphans_no_parent"], {}), 5),
+        "orphan scan, all definitions": (lambda: store.orphaned_children(), lambda: None, 5),
+    }
+    results = {}
+    for name, (ours, theirs, n) in cases.items():
+        results[name] = (*timed(ours, n), *timed(theirs, n))
+    return results
+
+
+def open_engine(name: str, workdir: Path) -> tuple[GraphStore, Callable[[], None]]:
+    if name == "embedded":
+        from graph.ladybug.store import LadybugStore
+
+        store = LadybugStore(workdir / "bench.lbug")
+        return store, store.close
+    from graph.neo4j.launcher import LocalNeo4j, free_ports
+    from graph.neo4j.store import Neo4jStore
+
+    if os.environ.get("NEO4J_URI") and os.environ.get("NEO4J_PASSWORD"):
+        store = Neo4jStore.connect(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"),
+                                   os.environ["NEO4J_PASSWORD"])
+        return store, store.close
+    bolt, http = free_ports(2)
+    server = LocalNeo4j(workdir / "neo4j", bolt, http, heap="4g", pagecache="4g")
+    uri, user, password = server.start()
+    store = Neo4jStore.connect(uri, user, password)
+
+    def stop() -> None:
+        store.close()
+        server.stop()
+
+    return store, stop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--engines", nargs="+", default=["embedded", "neo4j"], choices=["embedded", "neo4j"])
+    args = parser.parse_args()
+    started = time.perf_counter()
+    batches = build_graph(args.persons)
+    print(f"built {args.persons:,} persons in {time.perf_counter() - started:.1f} s")
+    table: dict[str, dict[str, tuple[float, float, float, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="lineage-bench-") as tmp:
+        for engine in args.engines:
+            store, close = open_engine(engine, Path(tmp))
+            try:
+                store.clear()
+                started = time.perf_counter()
+                for batch in batches:
+                    store.upsert(batch)
+                print(f"{engine}: loaded through GraphStore.upsert in {time.perf_counter() - started:.1f} s")
+                table[engine] = measure(store, args.persons, args.repeat)
+            finally:
+                close()
+    print(f"\n{args.persons:,} persons; p50 / p95 in ms; ratio = our p95 / bare p95")
+    print(f"{'operation':32} {'engine':9} {'ours p50':>9} {'ours p95':>9} {'bare p50':>9} {'bare p95':>9} {'ratio':>6}")
+    for engine, rows in table.items():
+        for name, (p50, p95, b50, b95) in rows.items():
+            ratio = f"{p95 / b95:.2f}" if b95 > 1e-6 else "—"
+            bare = (f"{b50 * 1e3:9.1f} {b95 * 1e3:9.1f}" if b95 > 1e-6 else f"{'—':>9} {'—':>9}")
+            print(f"{name:32} {engine:9} {p50 * 1e3:9.1f} {p95 * 1e3:9.1f} {bare} {ratio:>6}")
+
+
+if __name__ == "__main__":
+    main()
