@@ -1,0 +1,329 @@
+"""Every Cypher statement of the Neo4j engine, as named constants.
+
+Values always travel as `$parameters`. Labels, relationship types and property names come from
+`graph.model` constants (never user text); the only thing formatted in at run time is a hop count
+(`{hops}`), which the store validates as an int in 1..MAX_HOPS first, because Cypher does not take
+quantifier bounds as parameters.
+
+Compare with `graph/ladybug/queries.py` when the engines disagree.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import get_origin
+
+from graph.model import (
+    FAMILY_TYPES,
+    NODE_KINDS,
+    REL_KINDS,
+    LinkStatus,
+    Node,
+    Person,
+    PossibleMatch,
+    Rel,
+)
+from graph.neo4j.schema import (
+    FAMILY_PATTERN,
+    HAS_KEY,
+    PARENT_PATTERN,
+    SEARCH_KEY,
+    SEARCH_LABEL,
+    rel_types,
+)
+
+
+@cache
+def list_fields(kind: type[Node] | type[Rel]) -> tuple[str, ...]:
+    """Fields merged by union (`sources`, `identifiers`, `name_variants`, `search_keys`)."""
+    return tuple(n for n, f in kind.model_fields.items() if get_origin(f.annotation) is list)
+
+
+def _union_sets(var: str, kind: type[Node] | type[Rel]) -> str:
+    """`SET` clauses appending new list items after the stored ones, without duplicates."""
+    return "".join(
+        f"\nSET {var}.{f} = reduce(acc = coalesce({var}.{f}, []), x IN row.lists.{f} | "
+        f"CASE WHEN x IN acc THEN acc ELSE acc + x END)"
+        for f in list_fields(kind)
+    )
+
+
+def _node_upsert(kind: type[Node]) -> str:
+    # `row.props` holds only non-null scalars: `SET +=` with a null would erase the property.
+    query = (
+        f"UNWIND $rows AS row\nMERGE (n:{kind.label} {{{kind.key}: row.key}})\nSET n += row.props"
+        + _union_sets("n", kind)
+    )
+    if kind is Person:
+        query += (
+            f"\nWITH n, row\nCALL (n, row) {{\n  UNWIND row.lists.search_keys AS key\n"
+            f"  MERGE (k:{SEARCH_LABEL} {{{SEARCH_KEY}: key}})\n  MERGE (n)-[:{HAS_KEY}]->(k)\n}}"
+        )
+    return query
+
+
+_NODE_BY_LABEL = {kind.label: kind for kind in NODE_KINDS}
+
+
+def guarded_fields(kind: type[Node] | type[Rel]) -> tuple[str, ...]:
+    """Fields a reload must not simply overwrite: see `_guards`."""
+    return tuple(f for f in ("evidence", "evidence_rank", "status") if f in kind.model_fields)
+
+
+def _guards(kind: type[Rel]) -> str:
+    """Keep the strongest evidence ever stated, and never reset a review to pending."""
+    sets = ""
+    if "evidence_rank" in kind.model_fields:
+        sets += (
+            "\nWITH r, row, (r.evidence_rank IS NULL OR row.guarded.evidence_rank > r.evidence_rank)"
+            " AS stronger"
+            "\nSET r.evidence = CASE WHEN stronger THEN row.guarded.evidence ELSE r.evidence END,"
+            "\n    r.evidence_rank = CASE WHEN stronger THEN row.guarded.evidence_rank"
+            " ELSE r.evidence_rank END"
+        )
+    if "status" in kind.model_fields:
+        reviewed = ", ".join(f"'{s}'" for s in (LinkStatus.CONFIRMED, LinkStatus.REJECTED))
+        sets += (
+            f"\nSET r.status = CASE WHEN row.guarded.status = '{LinkStatus.PENDING}' "
+            f"AND r.status IN [{reviewed}] THEN r.status ELSE row.guarded.status END"
+        )
+    return sets
+
+
+def _rel_upsert(kind: type[Rel], rtype: str) -> str:
+    a, b = _NODE_BY_LABEL[kind.from_label], _NODE_BY_LABEL[kind.to_label]
+    return (
+        f"UNWIND $rows AS row\n"
+        f"MATCH (a:{a.label} {{{a.key}: row.from}})\n"
+        f"MATCH (b:{b.label} {{{b.key}: row.to}})\n"
+        f"MERGE (a)-[r:{rtype} {{{kind.key}: row.key}}]->(b)\n"
+        f"SET r += row.props" + _guards(kind) + _union_sets("r", kind)
+        + "\nRETURN count(*) AS written"
+    )
+
+
+#: label → upsert statement; `$rows` items are {key, props, lists}.
+NODE_UPSERT: dict[str, str] = {kind.label: _node_upsert(kind) for kind in NODE_KINDS}
+#: relationship type → upsert statement; `$rows` items are {key, from, to, props, guarded, lists}.
+REL_UPSERT: dict[str, str] = {
+    rtype: _rel_upsert(kind, rtype) for kind in REL_KINDS for rtype in rel_types(kind)
+}
+
+CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+# `$where` maps property names (model fields, checked by the store) to wanted values.
+NODES_WHERE: dict[str, str] = {
+    kind.label: f"""
+MATCH (n:{kind.label})
+WHERE all(name IN keys($where) WHERE n[name] = $where[name])
+RETURN properties(n) AS node
+ORDER BY n.{kind.key}
+LIMIT $limit
+"""
+    for kind in NODE_KINDS
+}
+
+PERSONS_BY_ID = """
+UNWIND $ids AS id
+MATCH (p:Person {person_id: id})
+RETURN properties(p) AS person
+"""
+
+# Exact keys and prefixes are both index seeks on SearchKey.key; a person scores one per
+# distinct matching key.
+SEARCH = f"""
+CALL () {{
+  UNWIND $keys AS wanted
+  MATCH (k:{SEARCH_LABEL} {{{SEARCH_KEY}: wanted}})
+  RETURN k
+  UNION
+  UNWIND $prefixes AS prefix
+  MATCH (k:{SEARCH_LABEL}) WHERE k.{SEARCH_KEY} STARTS WITH prefix
+  RETURN k
+}}
+MATCH (p:Person)-[:{HAS_KEY}]->(k)
+WITH p, count(DISTINCT k) AS matched
+ORDER BY matched DESC, p.person_id
+LIMIT $limit
+RETURN properties(p) AS person
+"""
+
+
+
+def _family_step(min_rank: bool) -> str:
+    """A quantified step over non-rejected family links of `$kinds`, 1..{hops} times.
+
+    Braces are doubled because the statements are `str.format`ted with the hop count.
+    """
+    rank = "r.evidence_rank >= $min_rank AND " if min_rank else ""
+    return (
+        f"(()-[r:{FAMILY_PATTERN} WHERE type(r) IN $kinds AND {rank}"
+        f"r.status <> 'rejected']-()){{{{1,{{hops}}}}}}"
+    )
+
+
+#: One shortest path per reachable person (a breadth-first search, not every trail).
+REACH = f"""
+MATCH (a:Person {{{{person_id: $id}}}})
+MATCH p = ANY SHORTEST (a){_family_step(min_rank=True)}(b:Person)
+WHERE b <> a
+RETURN b.person_id AS person_id, min(length(p)) AS hops
+"""
+
+LINKS_AMONG = f"""
+UNWIND $ids AS id
+MATCH (:Person {{person_id: id}})-[r:{FAMILY_PATTERN}]->(b:Person)
+WHERE b.person_id IN $ids AND type(r) IN $kinds AND r.evidence_rank >= $min_rank
+  AND r.status <> 'rejected'
+RETURN properties(r) AS link
+"""
+
+SHORTEST_PATHS = f"""
+MATCH (a:Person {{{{person_id: $from_id}}}}), (b:Person {{{{person_id: $to_id}}}})
+MATCH p = ALL SHORTEST (a){_family_step(min_rank=False)}(b)
+RETURN DISTINCT [n IN nodes(p) | n.person_id] AS ids
+"""
+
+STAYS = """
+UNWIND $ids AS id
+MATCH (:Person {person_id: id})-[s:STAYED_AT]->(f:Facility)
+WHERE $known_before IS NULL OR s.recorded_at IS NULL OR s.recorded_at < $known_before
+RETURN properties(s) AS stay, properties(f) AS facility
+"""
+
+# Starts from the (range-indexed) separation date, so it never scans stays or all persons.
+CENSUS = """
+MATCH (s:Separation)
+WHERE s.date <= $on
+  AND ($known_before IS NULL OR s.recorded_at < $known_before)
+  AND (s.reunified_on IS NULL OR s.reunified_on > $on
+       OR ($known_before IS NOT NULL
+           AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known_before)))
+MATCH (s)-[:SEPARATED]->(p:Person)
+WHERE p.is_child
+RETURN properties(p) AS person, properties(s) AS separation
+"""
+
+ORPHAN_NO_PARENT_LINK = f"""
+MATCH (c:Person {{is_child: true}})
+WHERE NOT EXISTS {{ (c)<-[r:{PARENT_PATTERN}]-(:Person) WHERE r.status <> 'rejected' }}
+RETURN c.person_id AS child
+"""
+
+ORPHAN_ONLY_CLAIMED_LINKS = f"""
+MATCH (c:Person {{is_child: true}})<-[r:{PARENT_PATTERN}]-(:Person)
+WHERE r.status <> 'rejected'
+WITH c, collect(r.evidence) AS evidence
+WHERE all(e IN evidence WHERE e = 'claimed')
+RETURN c.person_id AS child
+"""
+
+#: $reason is 'removed' or 'released': the parent's stay ended so while the child was in ORR.
+ORPHAN_PARENT_CUSTODY_ENDED = f"""
+MATCH (c:Person {{is_child: true}})<-[r:{PARENT_PATTERN}]-(parent:Person)
+WHERE r.status <> 'rejected'
+MATCH (parent)-[ps:STAYED_AT]->()
+WHERE ps.release_reason = $reason AND ps.end IS NOT NULL
+  AND EXISTS {{
+    (c)-[cs:STAYED_AT]->(:Facility {{type: 'orr_shelter'}})
+    WHERE cs.start <= ps.end AND (cs.end IS NULL OR cs.end >= ps.end)
+  }}
+RETURN DISTINCT c.person_id AS child
+"""
+
+ORPHAN_PARENT_LOCATION_UNKNOWN = f"""
+MATCH (c:Person {{is_child: true}})<-[r:{PARENT_PATTERN}]-(parent:Person)
+WHERE r.status <> 'rejected'
+WITH c, COLLECT {{
+  MATCH (parent)-[s:STAYED_AT]->() RETURN s ORDER BY s.start DESC, s.stay_id DESC LIMIT 1
+}} AS last
+WHERE size(last) = 0 OR last[0].release_reason = 'transferred'
+RETURN DISTINCT c.person_id AS child
+"""
+
+
+def _sources_of_key() -> str:
+    parts = [
+        f"  MATCH (n:{kind.label} {{{kind.key}: $key}}) RETURN n.sources AS sources"
+        for kind in NODE_KINDS
+        if "sources" in kind.model_fields
+    ]
+    parts += [
+        f"  MATCH ()-[r:{'|'.join(rel_types(kind))} {{{kind.key}: $key}}]->() "
+        "RETURN r.sources AS sources"
+        for kind in REL_KINDS
+    ]
+    return "\n  UNION ALL\n".join(parts)
+
+
+PROVENANCE = f"""
+CALL () {{
+{_sources_of_key()}
+}}
+UNWIND coalesce(sources, []) AS record_key
+MATCH (s:SourceRecord {{record_key: record_key}})
+RETURN properties(s) AS record
+UNION
+MATCH (:Person {{person_id: $key}})-[:DESCRIBED_BY]->(s:SourceRecord)
+RETURN properties(s) AS record
+"""
+
+REVIEW_TARGET = f"""
+CALL () {{
+  MATCH ()-[r:{FAMILY_PATTERN} {{link_id: $key}}]->()
+  RETURN r.status AS status, r.evidence AS evidence
+  UNION ALL
+  MATCH ()-[m:{PossibleMatch.rel_type} {{match_id: $key}}]->()
+  RETURN m.status AS status, null AS evidence
+}}
+RETURN status, evidence
+LIMIT 1
+"""
+
+APPLY_LINK_REVIEW = f"""
+MATCH ()-[r:{FAMILY_PATTERN} {{link_id: $key}}]->()
+SET r.status = $status,
+    r.evidence = coalesce($evidence, r.evidence),
+    r.evidence_rank = coalesce($evidence_rank, r.evidence_rank)
+"""
+
+APPLY_MATCH_REVIEW = f"""
+MATCH ()-[m:{PossibleMatch.rel_type} {{match_id: $key}}]->()
+SET m.status = $status
+"""
+
+REVIEWS_OF = """
+MATCH (r:Review {target_key: $key})
+RETURN properties(r) AS review
+"""
+
+PENDING_LINKS = f"""
+MATCH ()-[r:{FAMILY_PATTERN}]->()
+WHERE r.evidence = 'claimed' AND r.status = 'pending'
+RETURN properties(r) AS link
+ORDER BY r.link_id
+LIMIT $limit
+"""
+
+PENDING_MATCHES = f"""
+MATCH ()-[m:{PossibleMatch.rel_type}]->()
+WHERE m.status = 'pending'
+RETURN properties(m) AS match
+ORDER BY m.match_id
+LIMIT $limit
+"""
+
+# Label and type counts come from the count store; the rest are index seeks or small scans.
+_FAMILY_COUNTS = ", ".join(f"{t}: COUNT {{ ()-[:{t}]->() }}" for t in FAMILY_TYPES)
+COUNTS = f"""
+RETURN COUNT {{ (:Person) }} AS persons,
+       COUNT {{ (p:Person) WHERE p.is_child }} AS children,
+       COUNT {{ (:Facility) }} AS facilities,
+       COUNT {{ (:FamilyUnit) }} AS family_units,
+       COUNT {{ (:Separation) }} AS separations,
+       COUNT {{ (s:Separation) WHERE s.reason_code IS NULL }} AS separations_without_reason,
+       COUNT {{ ()-[:STAYED_AT]->() }} AS stays,
+       COUNT {{ (:SourceRecord) }} AS source_records,
+       {{{_FAMILY_COUNTS}}} AS family_links,
+       COUNT {{ ()-[m:{PossibleMatch.rel_type}]->() WHERE m.status = 'pending' }} AS pending_matches
+"""

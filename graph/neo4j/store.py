@@ -1,0 +1,321 @@
+"""`Neo4jStore`: the `GraphStore` hooks over the official Neo4j driver.
+
+Writes run as `UNWIND $rows` batches in managed write transactions (`execute_write`, retried by
+the driver on transient errors); reads run in managed read transactions, so a cluster routes them
+to a reader. Sessions share the driver's bookmark manager, so a read after a write sees it even
+in a cluster. Everything returned is plain Python: neo4j.time values become naive
+`datetime`/`date` (the model's convention), and property maps are shaped to the model's fields.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
+from pydantic.fields import FieldInfo
+
+from graph.errors import GraphStoreError, StoreUnavailableError
+from graph.model import (
+    Evidence,
+    Facility,
+    FamilyLink,
+    LinkStatus,
+    Node,
+    OrphanReason,
+    Person,
+    PossibleMatch,
+    Rel,
+    Review,
+    Separation,
+    SourceRecord,
+    Stay,
+)
+from graph.neo4j import queries as q
+from graph.neo4j.schema import schema_statements
+from graph.store import MAX_HOPS, GraphStore, Row
+
+_NO_LIMIT = 2**63 - 1
+_ORPHAN_CUSTODY_REASON = {
+    OrphanReason.PARENT_REMOVED: "removed",
+    OrphanReason.PARENT_RELEASED: "released",
+}
+
+
+class Neo4jStore(GraphStore):
+    """The lineage graph in a Neo4j 5 server (local, cluster or AuraDB).
+
+    Args:
+        driver: an open `neo4j.Driver`; the store closes it only if it built it (`connect`).
+        database: database name (Community has one user database, `neo4j`).
+        read_only: refuse writes, for explorer sessions that must not change data.
+    """
+
+    backend = "neo4j"
+
+    def __init__(self, driver: Driver, database: str = "neo4j", read_only: bool = False) -> None:
+        self._driver = driver
+        self._database = database
+        self._read_only = read_only
+        self._owns_driver = False
+        #: The server URI when built by `connect` (for messages and status pages), else None.
+        self.uri: str | None = None
+
+    @classmethod
+    def connect(
+        cls, uri: str, user: str, password: str, database: str = "neo4j", read_only: bool = False
+    ) -> Neo4jStore:
+        """Build a driver, check the server answers and accepts the credentials.
+
+        Raises:
+            StoreUnavailableError: server unreachable, credentials refused, or no such database;
+                one line naming the setting to fix.
+        """
+        driver = GraphDatabase.driver(
+            uri, auth=(user, password), connection_timeout=10, notifications_min_severity="OFF"
+        )
+        try:
+            driver.verify_connectivity()
+            driver.execute_query("RETURN 1", database_=database)
+        except AuthError as exc:
+            driver.close()
+            raise StoreUnavailableError(
+                f"Neo4j at {uri} refused user {user!r}: check NEO4J_USER and NEO4J_PASSWORD"
+            ) from exc
+        except ClientError as exc:
+            driver.close()
+            if "DatabaseNotFound" in (exc.code or ""):
+                raise StoreUnavailableError(
+                    f"Neo4j at {uri} has no database {database!r}: check NEO4J_DATABASE"
+                ) from exc
+            raise StoreUnavailableError(f"Neo4j at {uri} refused the connection: {exc.message}") from exc
+        except (ServiceUnavailable, OSError, ValueError) as exc:
+            driver.close()
+            raise StoreUnavailableError(
+                f"cannot reach Neo4j at NEO4J_URI={uri}: start the local server with "
+                "`lineage neo4j start` or point NEO4J_URI at a running one"
+            ) from exc
+        store = cls(driver, database=database, read_only=read_only)
+        store._owns_driver = True
+        store.uri = uri
+        return store
+
+    def close(self) -> None:
+        if self._owns_driver:
+            self._driver.close()
+
+    # ----------------------------------------------------------------- plumbing
+    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(query, params)]
+
+        with self._session() as session:
+            return session.execute_read(work)
+
+    def _refuse_if_read_only(self, what: str) -> None:
+        if self._read_only:
+            raise GraphStoreError(f"neo4j: this store was opened read-only; {what} needs read_only=False")
+
+    def _write(self, work: Callable[[ManagedTransaction], None]) -> None:
+        self._refuse_if_read_only("writing")
+        with self._session() as session:
+            session.execute_write(work)
+
+    def _session(self) -> Session:
+        # Notifications off: "property key does not exist" warnings for optional fields
+        # (never stored while null) would flood the log.
+        return self._driver.session(
+            database=self._database,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+            notifications_min_severity="OFF",
+        )
+
+    # ---------------------------------------------------------------- schema
+    def _create_schema(self) -> None:
+        self._refuse_if_read_only("init_schema")
+        for statement in schema_statements():
+            self._driver.execute_query(statement, database_=self._database)
+        self._driver.execute_query("CALL db.awaitIndexes(300)", database_=self._database)
+
+    def _clear(self) -> None:
+        self._refuse_if_read_only("clear")
+        with self._session() as session:
+            session.run(q.CLEAR).consume()  # CALL … IN TRANSACTIONS needs an implicit transaction
+
+    # ---------------------------------------------------------------- writes
+    def _write_rows(self, kind: type[Node] | type[Rel], rows: list[Row]) -> None:
+        lists = q.list_fields(kind)
+        if issubclass(kind, Node):
+            payload = [_node_payload(kind, row, lists) for row in rows]
+            self._write(lambda tx: tx.run(q.NODE_UPSERT[kind.label], rows=payload).consume())
+            return
+        by_type: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            by_type[row["kind"] if kind is FamilyLink else kind.rel_type].append(
+                _rel_payload(kind, row, lists)
+            )
+
+        def work(tx: ManagedTransaction) -> None:
+            for rtype, payload in by_type.items():
+                written = tx.run(q.REL_UPSERT[rtype], rows=payload).single(strict=True)["written"]
+                if written != len(payload):
+                    # Raising inside the transaction function rolls the whole batch back.
+                    raise GraphStoreError(
+                        f"neo4j: {len(payload) - written} of {len(payload)} {rtype} rows name a "
+                        f"{kind.from_label} or {kind.to_label} that is not in the graph"
+                    )
+
+        self._write(work)
+
+    def _apply_review(self, key: str, status: LinkStatus, evidence: str | None) -> None:
+        rank = Evidence(evidence).rank if evidence is not None else None
+        params = {"key": key, "status": str(status), "evidence": evidence, "evidence_rank": rank}
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(q.APPLY_LINK_REVIEW, params).consume()
+            tx.run(q.APPLY_MATCH_REVIEW, params).consume()
+
+        self._write(work)
+
+    # ----------------------------------------------------------------- reads
+    def _fetch_nodes(self, kind: type[Node], where: dict[str, Any], limit: int | None) -> list[Row]:
+        if unknown := set(where) - set(kind.model_fields):
+            raise ValueError(f"{kind.__name__} has no field(s) {sorted(unknown)}")
+        rows = self._read(q.NODES_WHERE[kind.label], where=where, limit=_NO_LIMIT if limit is None else limit)
+        return [_shape(kind, r["node"]) for r in rows]
+
+    def _fetch_persons(self, ids: list[str]) -> list[Row]:
+        return [_shape(Person, r["person"]) for r in self._read(q.PERSONS_BY_ID, ids=ids)]
+
+    def _fetch_search(self, keys: list[str], prefixes: list[str], limit: int) -> list[Row]:
+        rows = self._read(q.SEARCH, keys=keys, prefixes=prefixes, limit=limit)
+        return [_shape(Person, r["person"]) for r in rows]
+
+    def _fetch_reach(self, person_id: str, hops: int, kinds: list[str], min_rank: int) -> list[Row]:
+        rows = self._read(
+            q.REACH.format(hops=_hops(hops)), id=person_id, kinds=kinds, min_rank=min_rank
+        )
+        return [{"person_id": r["person_id"], "hops": r["hops"]} for r in rows]
+
+    def _fetch_links_among(self, ids: list[str], kinds: list[str], min_rank: int) -> list[Row]:
+        rows = self._read(q.LINKS_AMONG, ids=ids, kinds=kinds, min_rank=min_rank)
+        return [_shape(FamilyLink, r["link"]) for r in rows]
+
+    def _fetch_shortest_paths(
+        self, from_id: str, to_id: str, max_hops: int, kinds: list[str]
+    ) -> list[list[str]]:
+        rows = self._read(
+            q.SHORTEST_PATHS.format(hops=_hops(max_hops)), from_id=from_id, to_id=to_id, kinds=kinds
+        )
+        return [list(r["ids"]) for r in rows]
+
+    def _fetch_stays(self, person_ids: list[str], known_before: datetime | None) -> list[Row]:
+        rows = self._read(q.STAYS, ids=person_ids, known_before=known_before)
+        return [{"stay": _shape(Stay, r["stay"]), "facility": _shape(Facility, r["facility"])} for r in rows]
+
+    def _fetch_census(self, on: date, known_before: datetime | None) -> list[Row]:
+        rows = self._read(q.CENSUS, on=on, known_before=known_before)
+        return [
+            {"person": _shape(Person, r["person"]), "separation": _shape(Separation, r["separation"])}
+            for r in rows
+        ]
+
+    def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:
+        found: dict[str, set[OrphanReason]] = defaultdict(set)
+        for reason in reasons:
+            if reason in _ORPHAN_CUSTODY_REASON:
+                rows = self._read(q.ORPHAN_PARENT_CUSTODY_ENDED, reason=_ORPHAN_CUSTODY_REASON[reason])
+            else:
+                rows = self._read(_ORPHAN_QUERY[reason])
+            for r in rows:
+                found[r["child"]].add(reason)
+        return dict(found)
+
+    def _fetch_provenance(self, key: str) -> list[Row]:
+        return [_shape(SourceRecord, r["record"]) for r in self._read(q.PROVENANCE, key=key)]
+
+    def _fetch_review_target(self, key: str) -> Row | None:
+        rows = self._read(q.REVIEW_TARGET, key=key)
+        return dict(rows[0]) if rows else None
+
+    def _fetch_reviews(self, target_key: str) -> list[Row]:
+        return [_shape(Review, r["review"]) for r in self._read(q.REVIEWS_OF, key=target_key)]
+
+    def _fetch_pending(self, limit: int) -> tuple[list[Row], list[Row]]:
+        links = [_shape(FamilyLink, r["link"]) for r in self._read(q.PENDING_LINKS, limit=limit)]
+        matches = [
+            _shape(PossibleMatch, r["match"]) for r in self._read(q.PENDING_MATCHES, limit=limit)
+        ]
+        return links, matches
+
+    def _fetch_counts(self) -> Row:
+        return dict(self._read(q.COUNTS)[0])
+
+
+_ORPHAN_QUERY = {
+    OrphanReason.NO_PARENT_LINK: q.ORPHAN_NO_PARENT_LINK,
+    OrphanReason.ONLY_CLAIMED_LINKS: q.ORPHAN_ONLY_CLAIMED_LINKS,
+    OrphanReason.PARENT_LOCATION_UNKNOWN: q.ORPHAN_PARENT_LOCATION_UNKNOWN,
+}
+
+
+def _hops(hops: int) -> int:
+    """The only value formatted into Cypher: checked to be a small int right before use."""
+    if not isinstance(hops, int) or isinstance(hops, bool) or not 1 <= hops <= MAX_HOPS:
+        raise ValueError(f"hops must be a whole number from 1 to {MAX_HOPS}")
+    return hops
+
+
+def _props(row: Row, skip: tuple[str, ...]) -> Row:
+    """What `SET +=` may write: a null or empty string never erases a known value."""
+    return {k: v for k, v in row.items() if v is not None and v != "" and k not in skip}
+
+
+def _node_payload(kind: type[Node], row: Row, lists: tuple[str, ...]) -> Row:
+    return {
+        "key": row[kind.key],
+        "props": _props(row, lists),
+        "lists": {f: row.get(f) or [] for f in lists},
+    }
+
+
+def _rel_payload(kind: type[Rel], row: Row, lists: tuple[str, ...]) -> Row:
+    guarded = q.guarded_fields(kind)
+    return {
+        "key": row[kind.key],
+        "from": row[kind.from_field],
+        "to": row[kind.to_field],
+        "props": _props(row, lists + guarded),
+        "guarded": {f: row[f] for f in guarded},
+        "lists": {f: row.get(f) or [] for f in lists},
+    }
+
+
+def _shape(kind: type[Node] | type[Rel], props: dict[str, Any]) -> Row:
+    """A stored property map as a model row: every field present, values plain Python.
+
+    Nulls and empty strings are never stored, so a missing property takes the field's default
+    (None, "" or []); engine-internal properties do not leak out.
+    """
+    return {
+        name: _native(props[name]) if name in props else _default(field)
+        for name, field in kind.model_fields.items()
+    }
+
+
+def _default(field: FieldInfo) -> Any:
+    return None if field.is_required() else field.get_default(call_default_factory=True)
+
+
+def _native(value: Any) -> Any:
+    """neo4j.time values → datetime/date; zoned datetimes → naive UTC, as the model uses."""
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    if hasattr(value, "to_native"):
+        value = value.to_native()
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
