@@ -523,6 +523,29 @@ class CensusRow(_Record):
     facility: Facility | None
 
 
+class CensusCount(_Record):
+    """Children of the census held at one facility at the end of the day (None: not known)."""
+
+    facility_id: str | None
+    facility_name: str | None
+    agency: Agency | None
+    children: int
+
+
+class Census(_Record):
+    """How many children were separated and not reunified on a day, as known on a day.
+
+    `total` counts children once; a child with two overlapping custody stays that day counts at
+    both facilities in `by_facility`.
+    """
+
+    on: dt.date
+    known_on: dt.date | None
+    total: int
+    by_facility: list[CensusCount]
+    by_agency: dict[str, int] = Field(description="children per custody agency; 'unknown' if none")
+
+
 class OrphanRow(_Record):
     child: Person
     reasons: list[OrphanReason]

@@ -27,6 +27,8 @@ from typing import Any
 from graph.errors import GraphStoreError, NotFoundError
 from graph.keys import query_keys
 from graph.model import (
+    Census,
+    CensusCount,
     CensusRow,
     Counts,
     CustodyStep,
@@ -329,6 +331,24 @@ class GraphStore(ABC):
             )
         return sorted(result, key=lambda x: (x.person.person_id, x.separation.separation_id))
 
+    def census(self, on: date, known_on: date | None = None) -> Census:
+        """Counts of `separated_not_reunified(on, known_on)`, aggregated in the database.
+
+        The analyst's question ("how many, where") at any scale, without carrying every row
+        into Python; use `separated_not_reunified` for the children themselves.
+        """
+        with self._operation("census"):
+            total, rows = self._fetch_census_counts(on, end_of_day(on), _known(known_on))
+        by_facility = sorted(
+            (CensusCount.model_validate(r) for r in rows),
+            key=lambda c: (-c.children, c.facility_id is None, c.facility_id or ""),
+        )
+        by_agency: dict[str, int] = {}
+        for count in by_facility:
+            agency = count.agency.value if count.agency else "unknown"
+            by_agency[agency] = by_agency.get(agency, 0) + count.children
+        return Census(on=on, known_on=known_on, total=total, by_facility=by_facility, by_agency=by_agency)
+
     def orphaned_children(
         self, reasons: Sequence[OrphanReason | str] | None = None
     ) -> list[OrphanRow]:
@@ -336,10 +356,13 @@ class GraphStore(ABC):
 
         - no_parent_link: no parent or guardian link that is not rejected;
         - only_claimed_links: parent/guardian links exist but every one is merely claimed;
-        - parent_removed / parent_released: a linked parent's custody ended in removal / release
-          while the child was in ORR shelter custody;
+        - parent_removed / parent_released: a linked parent's (or guardian's) custody stay
+          ended in removal / release at a moment when a stay of the child held by ORR covered
+          (start <= that moment <= end, or still open);
         - parent_location_unknown: a linked parent has no custody stay on record, or their last
-          stay ended in a transfer with no stay after it.
+          stay (latest start, then highest stay_id) ended in a transfer with no stay after it.
+
+        Rejected links never count.
         """
         wanted = [OrphanReason(r) for r in (reasons or list(OrphanReason))]
         with self._operation("orphaned_children"):
@@ -463,6 +486,15 @@ class GraphStore(ABC):
         date <= on (and recorded_at < known_before), not reunified by `on` as known then:
         reunified_on is None, or > on, or (known_before set and reunified_recorded_at is None or
         >= known_before)."""
+
+    @abstractmethod
+    def _fetch_census_counts(
+        self, on: date, at: datetime, known_before: datetime | None
+    ) -> tuple[int, list[Row]]:
+        """(distinct children of `_fetch_census`, rows {facility_id, facility_name, agency,
+        children}): per facility of a stay covering instant `at` (recorded before
+        `known_before` if set), children counted once each; children with no covering stay in
+        one row whose facility_id, facility_name and agency are None."""
 
     @abstractmethod
     def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:

@@ -21,7 +21,8 @@ from tests.contract.scenario import scenario
 ENGINES = ["ladybug", "neo4j"]
 
 
-def _neo4j_store(tmp_root: Path) -> GraphStore:
+def _neo4j_store(home: Path) -> GraphStore:
+    """The server CI started (NEO4J_TEST_*), else a test server of our own in `home`."""
     from graph.neo4j.launcher import ensure_test_server
     from graph.neo4j.store import Neo4jStore
 
@@ -29,14 +30,17 @@ def _neo4j_store(tmp_root: Path) -> GraphStore:
         user = os.environ.get("NEO4J_TEST_USER", "neo4j")
         password = os.environ["NEO4J_TEST_PASSWORD"]
     else:
-        uri, user, password = ensure_test_server(tmp_root / "neo4j")
+        uri, user, password = ensure_test_server(home)
     return Neo4jStore.connect(uri, user, password)
 
 
 @pytest.fixture(scope="session")
 def neo4j_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    from graph.neo4j.launcher import started_test_servers
+
+    home = tmp_path_factory.mktemp("engines") / "neo4j"
     try:
-        store = _neo4j_store(tmp_path_factory.mktemp("engines"))
+        store = _neo4j_store(home)
     except Exception as exc:
         if os.environ.get("CI"):
             pytest.fail(f"Neo4j must run in CI but could not start: {exc}")
@@ -44,6 +48,8 @@ def neo4j_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore
     store.init_schema()
     yield store
     store.close()
+    for server in started_test_servers():  # also when the exit hook would never run
+        server.stop()
 
 
 @pytest.fixture(scope="session")

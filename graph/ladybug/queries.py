@@ -100,6 +100,21 @@ WHERE p.is_child AND s.`date` <= $day AND s.recorded_at < $known
 RETURN p, s
 """
 
+_CENSUS_MATCH = """
+MATCH (s:Separation)-[:SEPARATED]->(p:Person)
+WHERE p.is_child AND s.`date` <= $day AND s.recorded_at < $known
+  AND (s.reunified_on IS NULL OR s.reunified_on > $day
+       OR ($has_known AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known)))
+"""
+CENSUS_TOTAL = _CENSUS_MATCH + "RETURN count(DISTINCT p.person_id)"
+CENSUS_BY_FACILITY = _CENSUS_MATCH + """
+WITH DISTINCT p
+OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility)
+WHERE st.start < $at AND (st.`end` IS NULL OR st.`end` >= $at)
+  AND (st.recorded_at IS NULL OR st.recorded_at < $known)
+RETURN f.facility_id, f.name, st.agency, count(DISTINCT p.person_id)
+"""
+
 ORPHANS_NO_PARENT_LINK = f"""
 MATCH (c:Person) WHERE c.is_child
   AND NOT EXISTS {{ MATCH (c)<-[e:{PARENTAL}]-(:Person) WHERE e.status <> 'rejected' }}
@@ -113,8 +128,8 @@ RETURN c.person_id
 ORPHANS_PARENT_CUSTODY_ENDED = f"""
 MATCH (c:Person)<-[e:{PARENTAL}]-(:Person)-[sp:STAYED_AT]->(:Facility)
 WHERE c.is_child AND e.status <> 'rejected' AND sp.release_reason = $reason AND sp.`end` IS NOT NULL
-MATCH (c)-[sc:STAYED_AT]->(f:Facility)
-WHERE (f.type = 'orr_shelter' OR sc.agency = 'ORR')
+MATCH (c)-[sc:STAYED_AT]->(:Facility)
+WHERE sc.agency = 'ORR'
   AND sc.start <= sp.`end` AND (sc.`end` IS NULL OR sc.`end` >= sp.`end`)
 RETURN DISTINCT c.person_id
 """

@@ -237,6 +237,17 @@ class LadybugStore(GraphStore):
         )
         return [{"person": _plain(p), "separation": _plain(s)} for p, s in found]
 
+    def _fetch_census_counts(
+        self, on: date, at: datetime, known_before: datetime | None
+    ) -> tuple[int, list[Row]]:
+        params = {"day": on, "known": known_before or _NO_CUTOFF, "has_known": known_before is not None}
+        ((total,),) = self._run(q.CENSUS_TOTAL, **params)
+        rows = self._run(q.CENSUS_BY_FACILITY, at=at, **params)
+        return total, [
+            {"facility_id": f, "facility_name": name, "agency": agency, "children": n}
+            for f, name, agency, n in rows
+        ]
+
     def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:
         found: dict[str, set[OrphanReason]] = defaultdict(set)
 

@@ -204,6 +204,26 @@ WHERE p.is_child
 RETURN properties(p) AS person, properties(s) AS separation
 """
 
+_CENSUS_MATCH = """
+MATCH (s:Separation)
+WHERE s.date <= $on
+  AND ($known_before IS NULL OR s.recorded_at < $known_before)
+  AND (s.reunified_on IS NULL OR s.reunified_on > $on
+       OR ($known_before IS NOT NULL
+           AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known_before)))
+MATCH (s)-[:SEPARATED]->(p:Person)
+WHERE p.is_child
+"""
+CENSUS_TOTAL = _CENSUS_MATCH + "RETURN count(DISTINCT p) AS total"
+CENSUS_BY_FACILITY = _CENSUS_MATCH + """
+WITH DISTINCT p
+OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility)
+WHERE st.start < $at AND (st.end IS NULL OR st.end >= $at)
+  AND ($known_before IS NULL OR st.recorded_at IS NULL OR st.recorded_at < $known_before)
+RETURN f.facility_id AS facility_id, f.name AS facility_name, st.agency AS agency,
+       count(DISTINCT p) AS children
+"""
+
 ORPHAN_NO_PARENT_LINK = f"""
 MATCH (c:Person {{is_child: true}})
 WHERE NOT EXISTS {{ (c)<-[r:{PARENT_PATTERN}]-(:Person) WHERE r.status <> 'rejected' }}
@@ -225,8 +245,8 @@ WHERE r.status <> 'rejected'
 MATCH (parent)-[ps:STAYED_AT]->()
 WHERE ps.release_reason = $reason AND ps.end IS NOT NULL
   AND EXISTS {{
-    (c)-[cs:STAYED_AT]->(:Facility {{type: 'orr_shelter'}})
-    WHERE cs.start <= ps.end AND (cs.end IS NULL OR cs.end >= ps.end)
+    (c)-[cs:STAYED_AT]->(:Facility)
+    WHERE cs.agency = 'ORR' AND cs.start <= ps.end AND (cs.end IS NULL OR cs.end >= ps.end)
   }}
 RETURN DISTINCT c.person_id AS child
 """

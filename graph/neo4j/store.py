@@ -223,6 +223,13 @@ class Neo4jStore(GraphStore):
             for r in rows
         ]
 
+    def _fetch_census_counts(
+        self, on: date, at: datetime, known_before: datetime | None
+    ) -> tuple[int, list[Row]]:
+        params = {"on": on, "at": at, "known_before": known_before}
+        total = self._read(q.CENSUS_TOTAL, **params)[0]["total"]
+        return total, self._read(q.CENSUS_BY_FACILITY, **params)
+
     def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:
         found: dict[str, set[OrphanReason]] = defaultdict(set)
         for reason in reasons:

@@ -64,3 +64,15 @@ def test_census_rows_say_where_the_child_was_and_why_separated(scenario_store):
     assert rows[KID1].separation.reason_code is None
     assert rows[KID2].stay.agency == Agency.ORR
     assert rows[KID2].separation.reason_code == "CRIM"
+
+
+def test_census_counts_by_facility_and_agency(scenario_store):
+    census = scenario_store.census(date(2018, 6, 20))
+    assert census.total == 2
+    assert [(c.facility_id, c.children) for c in census.by_facility] == [("ORR-CASA1", 1), ("ORR-CASA2", 1)]
+    assert census.by_agency == {"ORR": 2}
+    late = scenario_store.census(date(2018, 7, 25), known_on=date(2018, 8, 1))
+    assert late.total == 2
+    assert [(c.facility_id, c.children) for c in late.by_facility] == [("ORR-CASA1", 1), (None, 1)]
+    assert late.by_agency == {"ORR": 1, "unknown": 1}
+    assert scenario_store.census(date(2018, 5, 10)).total == 0
