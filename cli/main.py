@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import store_cmd
+from cli import load_cmd, store_cmd
 from cli.neo4j_cmd import neo4j_app
 
 app = typer.Typer(
@@ -15,3 +15,5 @@ app = typer.Typer(
 app.command()(store_cmd.init)
 app.command()(store_cmd.stats)
 app.add_typer(neo4j_app, name="neo4j")
+app.command()(load_cmd.synth)
+app.command()(load_cmd.load)
