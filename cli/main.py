@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import load_cmd, store_cmd
+from cli import demo_cmd, explore_cmd, load_cmd, store_cmd
 from cli.neo4j_cmd import neo4j_app
 
 app = typer.Typer(
@@ -17,3 +17,5 @@ app.command()(store_cmd.stats)
 app.add_typer(neo4j_app, name="neo4j")
 app.command()(load_cmd.synth)
 app.command()(load_cmd.load)
+app.command()(explore_cmd.explore)
+app.command()(demo_cmd.demo)

@@ -1,0 +1,26 @@
+"""Family Lineage Explorer: the Streamlit entry point (`lineage explore`).
+
+Navigation is this one function over the page table in `explorer/nav.py`; each page is a file in
+`explorer/views/` that reads its widgets, calls one or two graph operations and renders.
+
+The directory is deliberately not called `pages/`: Streamlit still auto-discovers a `pages/`
+folder beside the entry script, and on a fresh server a deep link such as `/analyst` then ran
+`pages/analyst.py` on its own (old-style multipage app, wrong menu, no `st.navigation`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.nav import st_pages
+
+
+def main() -> None:
+    # No material-symbol page icon: Streamlit fetches that favicon from fonts.gstatic.com, and the
+    # explorer must make no outside request on a closed network.
+    st.set_page_config(page_title="Family Lineage Explorer", layout="wide")
+    page = st.navigation(st_pages())
+    page.run()
+
+
+main()

@@ -1,0 +1,28 @@
+"""Gathering one family's case report from the graph (the pure formatting is in `report.py`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from explorer import queries
+from explorer.report import CaseReport, build_case_report, report_csv, report_html
+
+
+def gather(person_id: str, hops: int) -> CaseReport:
+    """The family of `person_id` within `hops`: members, links, stays, separations, sources."""
+    hood = queries.relatives(person_id, hops)
+    ids = tuple(p.person_id for p in hood.persons)
+    chains = queries.custody_chains(ids)
+    children = [p.person_id for p in hood.persons if p.is_child]
+    separations = queries.separations_for(children, chains)
+    keys = [*ids, *(x.link_id for x in hood.links), *(s.separation_id for s in separations)]
+    provenance = [queries.provenance(k) for k in keys]
+    return build_case_report(hood, chains, separations, provenance, date.today())
+
+
+def csv_for(person_id: str, hops: int) -> str:
+    return report_csv(gather(person_id, hops))
+
+
+def html_for(person_id: str, hops: int) -> str:
+    return report_html(gather(person_id, hops), datetime.now().strftime("%Y-%m-%d %H:%M"))

@@ -1,0 +1,90 @@
+"""The explorer's one way to the graph: a cached read-only handle and short-lived writes.
+
+LadybugDB allows one read-write process per file, and a read-only handle sees the data as of its
+open. So the explorer never holds the file for writing: it reads through a read-only handle that
+is re-opened whenever the database file changes (the cache is keyed on the file's mtime), and it
+writes a review decision by opening a read-write store for that one call and closing it at once.
+A `lineage load` holding the file makes that write fail with `StoreUnavailableError`, which the
+page shows as "try again when the load finishes". Neo4j has no such limit; the same code runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+import graph
+from graph.config import Settings
+from graph.errors import BackendConfigError, GraphStoreError, StoreUnavailableError
+from graph.store import GraphStore
+
+LOAD_BUSY = (
+    "The database is busy: a data load is writing to it right now. Your decision was not saved. "
+    "Please try again when the load finishes."
+)
+
+
+def _db_files(path: Path) -> list[Path]:
+    """The database file and its companions (write-ahead log, …), whose mtimes mark a change."""
+    if not path.parent.exists():
+        return []
+    return [p for p in path.parent.iterdir() if p.name == path.name or p.name.startswith(path.name + ".")]
+
+
+def data_version() -> str:
+    """A token that changes whenever the data may have changed; keys every cache.
+
+    For the embedded engine: the path plus the newest mtime of its files. For Neo4j (a server that
+    always serves current data): the URI, so reads are cached per parameters only.
+    """
+    settings = Settings()
+    if settings.backend != "embedded":
+        return f"{settings.backend}:{settings.neo4j_uri}:{settings.neo4j_database}"
+    files = _db_files(settings.db_path.resolve())
+    newest = max((f.stat().st_mtime_ns for f in files), default=0)
+    return f"embedded:{settings.db_path.resolve()}:{newest}"
+
+
+@st.cache_resource(max_entries=2, show_spinner=False, on_release=lambda store: store.close())
+def _read_store(version: str) -> GraphStore:
+    """One read-only handle per data version; the previous one stays open for readers mid-query
+    and is closed when the next version evicts it."""
+    return graph.open_store(read_only=True)
+
+
+def get_store() -> GraphStore:
+    """The read-only store as of the latest data (re-opened after any load or review)."""
+    return _read_store(data_version())
+
+
+@contextmanager
+def write_store() -> Iterator[GraphStore]:
+    """A read-write store for one short write, closed at once so a load can take the file.
+
+    Raises:
+        StoreUnavailableError: a load (or another writer) holds the database file.
+    """
+    store = graph.open_store()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def store_or_stop() -> GraphStore:
+    """The read store, or a plain-words error on the page and the page stopped."""
+    try:
+        return get_store()
+    except BackendConfigError as exc:
+        st.error(f"The explorer is not configured: {exc}")
+    except StoreUnavailableError as exc:
+        st.error(
+            "The lineage database cannot be opened right now. If a load has just started, wait for "
+            f"it to finish, then reload this page. Details: {exc}"
+        )
+    except GraphStoreError as exc:
+        st.error(f"The lineage database could not be read. Details: {exc}")
+    st.stop()

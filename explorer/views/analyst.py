@@ -1,0 +1,75 @@
+"""Analyst: orphaned children by definition, the separated-not-reunified census, data quality."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from explorer import analysis, nav, queries
+from explorer.store import store_or_stop
+from graph.model import OrphanReason
+
+st.title("Analyst")
+store_or_stop()
+TABS = ["Orphaned children", "Separated, not reunified", "Data quality"]
+tab_orphans, tab_census, tab_quality = st.tabs(TABS)
+
+with tab_orphans:
+    rows = queries.orphans()
+    counts = analysis.orphan_counts(rows)
+    cols = st.columns(len(counts))
+    for col, (reason, n) in zip(cols, counts.items(), strict=True):
+        col.metric(analysis.ORPHAN_LABELS[reason], n)
+    chosen = st.pills("Definitions", [r.value for r in OrphanReason], selection_mode="multi",
+                      default=[r.value for r in OrphanReason], key="reasons", bind="query-params",
+                      format_func=lambda r: analysis.ORPHAN_LABELS[OrphanReason(r)])
+    frame = analysis.orphan_frame(rows, {OrphanReason(r) for r in chosen or []})
+    st.metric("Children meeting any chosen definition", len(frame))
+    st.dataframe(frame, hide_index=True, key="orphans_table")
+    st.download_button("Download CSV", frame.to_csv(index=False), file_name="orphaned-children.csv",
+                       mime="text/csv", key="orphans_csv")
+
+with tab_census:
+    c1, c2 = st.columns(2)
+    on = c1.date_input("Census day", value=date(2018, 6, 20), key="on", bind="query-params")
+    known = c2.date_input("As known on (blank: everything known now)", value=None, key="known",
+                          bind="query-params")
+    counts = queries.census_counts(on, known)
+    st.metric(f"Children separated and not reunified on {on}", counts.total)
+    per_agency, per_facility = analysis.census_count_frames(counts)
+    by_agency, by_facility = st.columns(2)
+    by_agency.dataframe(per_agency, hide_index=True, key="census_agency")
+    by_facility.dataframe(per_facility, hide_index=True, key="census_facility")
+    # A toggle, not an expander: an expander's body runs anyway, and at a million persons the list
+    # is ~100k rows.
+    if st.toggle("List the children", key="census_list"):
+        census = analysis.census_frame(queries.census(on, known))
+        st.dataframe(census, hide_index=True, key="census_children")
+        st.download_button("Download CSV", census.to_csv(index=False), file_name=f"census-{on}.csv",
+                           mime="text/csv", key="census_csv")
+    st.markdown("**Over time**")
+    t1, t2 = st.columns(2)
+    start = t1.date_input("From", value=on - timedelta(weeks=8), key="from", bind="query-params")
+    end = t2.date_input("To", value=on + timedelta(weeks=8), key="to", bind="query-params")
+    days = pd.date_range(start, max(start, end), periods=min(13, max(2, (end - start).days + 1))).date
+    series = pd.DataFrame([{"day": pd.Timestamp(d), "children": queries.census_counts(d, known).total}
+                           for d in sorted(set(days))])
+    st.altair_chart(alt.Chart(series).mark_line(point=True).encode(x="day:T", y="children:Q",
+                                                                    tooltip=["day:T", "children:Q"]),
+                    key="census_chart")
+
+with tab_quality:
+    entries = queries.quarantine()
+    st.metric("Quarantined rows", len(entries))
+    st.dataframe(analysis.quarantine_summary(entries), hide_index=True, key="quarantine_summary")
+    with st.expander("Quarantined rows"):
+        st.dataframe(pd.DataFrame([e.model_dump(exclude={"raw"}) for e in entries]), hide_index=True,
+                     key="quarantine_rows")
+    links, matches = queries.pending()
+    m1, m2 = st.columns(2)
+    m1.metric("Claimed links awaiting review", len(links))
+    m2.metric("Potential matches awaiting review", len(matches))
+    nav.link("review")

@@ -1,0 +1,127 @@
+"""Page pieces shared by several pages: the chosen person, a person picker, safe text, provenance.
+
+The chosen person travels two ways: in `st.query_params["person"]` (so every view has a deep link)
+and in session state (because switching pages clears query parameters that no widget binds).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from explorer import queries
+from explorer.custody import age_on, current_custody, custody_status
+from graph.model import Person
+
+PERSON_PARAM = "person"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
+
+
+def plain(text: object) -> str:
+    """Text made inert for Streamlit markdown: every markup character backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def current_person_id() -> str | None:
+    """The person in the URL, else the one chosen earlier in this session."""
+    pid = st.query_params.get(PERSON_PARAM) or st.session_state.get(PERSON_PARAM)
+    if pid:  # remembered for the next page (a page switch clears unbound query parameters)
+        set_person(pid)
+    return pid or None
+
+
+def set_person(person_id: str) -> None:
+    st.session_state[PERSON_PARAM] = person_id
+    st.query_params[PERSON_PARAM] = person_id
+
+
+def linked_select(
+    label: str, options: list[str], key: str, names: dict[str, str], placeholder: str
+) -> str | None:
+    """A selectbox over ids whose choice lives in `st.query_params[key]` as the bare id.
+
+    `bind="query-params"` would put the *formatted* option (a person's name) in the URL; ids keep
+    links short and names out of browser history and server logs.
+    """
+    wanted = st.query_params.get(key)
+    index = options.index(wanted) if wanted in options else None
+    chosen = st.selectbox(label, options, index=index, key=key, format_func=lambda x: names.get(x, x),
+                          placeholder=placeholder)
+    if chosen:
+        st.query_params[key] = chosen
+    elif key in st.query_params:
+        del st.query_params[key]
+    return chosen
+
+
+def hits_frame(persons: list[Person], today: date) -> pd.DataFrame:
+    """Search results or a family as a table: variants, age, country, current custody, status."""
+    chains = queries.custody_chains(tuple(p.person_id for p in persons))
+    rows = []
+    for p in persons:
+        chain = chains.get(p.person_id, [])
+        now = current_custody(chain)
+        rows.append({
+            "name": p.full_name,
+            "name variants": ", ".join(v for v in p.name_variants if v != p.full_name),
+            "age": age_on(p, today),
+            "child": p.is_child,
+            "country": p.country or "",
+            "agency": now.agency.value if now else "",
+            "facility": now.facility if now else "",
+            "since": now.since if now else None,
+            "status": custody_status(chain),
+            "A-number": p.a_number or "",
+            "person_id": p.person_id,
+        })
+    frame = pd.DataFrame(rows, columns=["name", "name variants", "age", "child", "country", "agency",
+                                        "facility", "since", "status", "A-number", "person_id"])
+    frame["since"] = pd.to_datetime(frame["since"])  # missing dates show blank, not "None"
+    frame["age"] = frame["age"].astype("Int64")
+    return frame
+
+
+def person_picker(key: str, label: str = "Find a person (name or any identifier)") -> str | None:
+    """A small search box with a result list; returns the chosen person id or None."""
+    text = st.text_input(label, key=f"{key}_q", live=True, placeholder="e.g. Ximena Hernandez or A012345678")
+    if not text or not text.strip():
+        return None
+    hits = queries.search(text.strip(), 10)
+    if not hits:
+        st.info("No one matches that name or identifier.")
+        return None
+    options = [h.person.person_id for h in hits]
+    names = {h.person.person_id: f"{h.person.full_name} ({h.person.person_id})" for h in hits}
+    return st.selectbox("Matches", options, index=None, key=f"{key}_pick", format_func=names.get,
+                        placeholder="choose one")
+
+
+def require_person(key: str) -> Person:
+    """The chosen person, or a picker and the page stopped until someone is chosen."""
+    pid = current_person_id()
+    person = queries.person(pid) if pid else None
+    if person is None:
+        if pid:
+            st.warning("The person in this link is not in the graph (any more). Choose another.")
+        chosen = person_picker(key)
+        if chosen:
+            set_person(chosen)
+            st.rerun()
+        st.stop()
+    return person
+
+
+def provenance_table(key: str) -> None:
+    """Every source record behind a node or link: agency system, file, row, load time."""
+    prov = queries.provenance(key)
+    if not prov.records:
+        st.info("No source record is linked to this item.")
+        return
+    st.dataframe(
+        pd.DataFrame([{"system": r.system, "file": r.file, "row": r.row_number, "record": r.record_key,
+                       "loaded at": r.loaded_at, "batch": r.batch_id} for r in prov.records]),
+        hide_index=True, key=f"prov_{key}",
+    )

@@ -1,0 +1,73 @@
+"""Fixtures for the explorer tests: a real embedded store in a tmp dir, loaded with the scenario.
+
+The app is pointed at it through LINEAGE_BACKEND / LINEAGE_DB_PATH, exactly as a user would; a few
+extra adults carry hostile names (markup, quotes, Cypher, right-to-left text) so every page shows
+them. Expected numbers come from the same store through `graph/` operations, never from the page.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.ladybug.store import LadybugStore
+from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, Person
+from graph.store import GraphStore
+from tests.contract.scenario import CBP, MOM, scenario
+
+APP = Path(__file__).resolve().parents[2] / "explorer" / "app.py"
+HOSTILE = [
+    Person(person_id="P-XSS", given_names='<script>alert("x")</script>', surnames="Zzyzx <b>Bold</b>",
+           sources=[CBP[0]]),
+    Person(person_id="P-CYPHER", given_names="Robert'); MATCH (n) DETACH DELETE n //",
+           surnames='O\'Brien "Quoted"', sources=[CBP[0]]),
+    Person(person_id="P-RTL", given_names="\u202eمحمد", surnames="العلي [link](javascript:x) :red[x]",
+           sources=[CBP[0]]),
+]
+
+
+def hostile_batch() -> GraphBatch:
+    """Hostile-named relatives of the mother, so they appear in her family graph."""
+    links = [
+        FamilyLink(kind=FamilyKind.RELATIVE_OF, from_id=MOM, to_id=p.person_id, evidence=Evidence.CLAIMED,
+                   sources=[CBP[0]])
+        for p in HOSTILE
+    ]
+    return GraphBatch(persons=HOSTILE, family_links=links)
+
+
+@pytest.fixture(scope="session")
+def scenario_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding the contract scenario plus the hostile names (closed after loading)."""
+    path = tmp_path_factory.mktemp("explorer") / "lineage.lbug"
+    with LadybugStore(path) as store:
+        store.upsert(scenario())
+        store.upsert(hostile_batch())
+    return path
+
+
+@pytest.fixture(scope="session")
+def expected(scenario_db: Path) -> Iterator[GraphStore]:
+    """The graph's own answers, read beside the app through a read-only handle."""
+    with LadybugStore(scenario_db, read_only=True) as store:
+        yield store
+
+
+@pytest.fixture
+def app_env(scenario_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LINEAGE_BACKEND", "embedded")
+    monkeypatch.setenv("LINEAGE_DB_PATH", str(scenario_db))
+    return scenario_db
+
+
+@pytest.fixture
+def writable_db(scenario_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the scenario database, for tests that write review decisions."""
+    copy = tmp_path / "review.lbug"
+    shutil.copy(scenario_db, copy)
+    monkeypatch.setenv("LINEAGE_BACKEND", "embedded")
+    monkeypatch.setenv("LINEAGE_DB_PATH", str(copy))
+    return copy

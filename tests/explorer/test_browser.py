@@ -1,0 +1,52 @@
+"""The explorer in a real browser: search, family graph painted by vis-network, timeline, deep link."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from graph.store import GraphStore
+from tests.contract.scenario import KID1, MOM
+from tests.explorer.live import ROOT, chromium_page, graph_frame, graph_node_ids, running_app
+
+pytestmark = pytest.mark.browser
+SHOTS = ROOT / "test-artifacts"
+
+
+def test_caseworker_journey_in_chromium(scenario_db: Path, expected: GraphStore) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    outside: list[str] = []
+    with running_app(scenario_db) as url, chromium_page() as page:
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((url, "data:", "about:"))
+                else None)
+        page.goto(f"{url}/")
+        page.get_by_role("textbox", name="Name or identifier").fill("ximena hernandes")
+        page.get_by_text("match(es)").wait_for(timeout=30_000)
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection cell
+        main = page.locator('[data-testid="stMain"]')
+        main.get_by_role("link", name="Family graph").click()
+        page.wait_for_url(re.compile(r"/family-graph\?.*person=" + KID1))
+        frame = graph_frame(page)
+        assert graph_node_ids(frame) == {p.person_id for p in expected.relatives(KID1, hops=2).persons}
+        frame.wait_for_function("window.lineageStable === true", timeout=30_000)
+        page.screenshot(path=str(SHOTS / "family-graph.png"), full_page=True)
+
+        page.get_by_role("link", name="Custody timeline").first.click()
+        page.get_by_text("no reason recorded").first.wait_for(timeout=30_000)
+        page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+        assert f"person={KID1}" in page.url
+        page.screenshot(path=str(SHOTS / "custody-timeline.png"), full_page=True)
+
+        page.goto("about:blank")  # a fresh session, as a shared link opens
+        page.goto(f"{url}/family-graph?person={MOM}&hops=1")
+        frame = graph_frame(page)
+        menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Find a person" in menu and "Page not found" not in page.inner_text("body")
+        assert graph_node_ids(frame) == {p.person_id for p in expected.relatives(MOM, hops=1).persons}
+        page.screenshot(path=str(SHOTS / "deep-link.png"), full_page=True)
+    assert outside == [], f"the page asked for outside resources: {outside}"
