@@ -39,7 +39,7 @@ def open_store(settings: Settings | None = None, *, read_only: bool = False) -> 
             from graph.neo4j.store import Neo4jStore
         except ImportError as exc:  # pragma: no cover - install problem
             raise BackendConfigError(f"LINEAGE_BACKEND=neo4j needs the 'neo4j' driver: {exc}") from exc
-        if settings.neo4j_password is None:
+        if settings.neo4j_password is None or not settings.neo4j_password.get_secret_value():
             raise BackendConfigError(
                 "LINEAGE_BACKEND=neo4j needs NEO4J_PASSWORD (environment or lineage.env); "
                 "for the local server, `lineage neo4j start` prints the values to export"

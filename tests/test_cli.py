@@ -1,0 +1,71 @@
+"""Bad configuration ends a command with one clear line naming the setting, and a non-zero exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from typer.testing import CliRunner
+
+from cli.main import app
+from graph.neo4j.launcher import free_ports
+
+runner = CliRunner()
+
+
+def _run(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_unknown_backend_names_the_setting(tmp_path):
+    code, out = _run("init", env={"LINEAGE_BACKEND": "sqlite", "LINEAGE_DB_PATH": str(tmp_path / "x")})
+    assert code == 1
+    assert out.strip().splitlines() == [
+        "error: LINEAGE_BACKEND='sqlite' is not a backend; use one of: embedded, neo4j"
+    ]
+
+
+def test_neo4j_without_password_names_the_setting():
+    code, out = _run("stats", env={"LINEAGE_BACKEND": "neo4j", "NEO4J_PASSWORD": ""})
+    assert code == 1
+    assert "NEO4J_PASSWORD" in out and len(out.strip().splitlines()) == 1
+
+
+def test_unreachable_neo4j_says_what_to_do():
+    (port,) = free_ports(1)
+    env = {"LINEAGE_BACKEND": "neo4j", "NEO4J_URI": f"bolt://127.0.0.1:{port}", "NEO4J_PASSWORD": "x" * 12}
+    code, out = _run("stats", env=env)
+    assert code == 1
+    assert "NEO4J_URI" in out and "lineage neo4j start" in out
+    assert len(out.strip().splitlines()) == 1
+
+
+def test_init_and_stats_on_a_fresh_embedded_store(tmp_path):
+    env = {"LINEAGE_BACKEND": "embedded", "LINEAGE_DB_PATH": str(tmp_path / "g.lbug")}
+    assert _run("init", env=env)[0] == 0
+    code, out = _run("stats", env=env)
+    assert code == 0 and "persons" in out
+
+
+def test_locked_embedded_file_names_the_holder_and_what_to_do(tmp_path):
+    db = tmp_path / "g.lbug"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from graph.ladybug.store import LadybugStore
+            store = LadybugStore({str(db)!r})
+            print("ready", flush=True)
+            sys.stdin.read()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        code, out = _run("init", env={"LINEAGE_BACKEND": "embedded", "LINEAGE_DB_PATH": str(db)})
+        assert code == 1
+        assert str(db) in out and f"PID {holder.pid}" in out
+        assert len(out.strip().splitlines()) == 1
+    finally:
+        holder.communicate("")
