@@ -7,14 +7,16 @@ What earlier loads wrote and this one must not undo (a facility name from ICE's 
 a separation's reunification) comes in as `Memory` and goes out updated, so results do not
 depend on the order files are loaded in. (A link's stronger evidence and a review are kept by
 the store's own upsert rules.)
+
+The facts come out kind by kind (`Assembly.parts`), each list built only when asked for, so the
+store can write one kind while the next is being built and no whole-load `GraphBatch` is held.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -26,18 +28,18 @@ from graph.model import (
     FamilyKind,
     FamilyLink,
     FamilyUnit,
-    GraphBatch,
     Membership,
+    Node,
     Person,
     PossibleMatch,
+    Rel,
     Separated,
     Separation,
-    SourceRecord,
     Stay,
     stable_id,
 )
 from loaders.identity import Resolution
-from loaders.records import CanonicalRecord, FacilityFact, Mention
+from loaders.records import FacilityFact, Mention, RecordFacts
 
 _PRECISION = {DobPrecision.EXACT: 0, DobPrecision.MONTH: 1, DobPrecision.YEAR: 2, DobPrecision.ESTIMATED: 3}
 _ELDER_ROLES = {"parent", "adult", "head"}
@@ -46,37 +48,60 @@ Memory = dict[str, dict[str, Any]]
 """kind → key → JSON-able value; kinds: 'facility', 'separation', 'reunion'."""
 
 
-@dataclass
-class Assembly:
-    batch: GraphBatch
-    remember: Memory = field(default_factory=lambda: defaultdict(dict))
-
-
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class _Builder:
-    def __init__(self, records: list[CanonicalRecord], who: Resolution, memory: Memory) -> None:
-        self.records, self.who, self.memory = records, who, memory
-        self.out: Memory = defaultdict(dict)
+class Assembly:
+    """The graph facts of one load (all its files), merged, and what the ledger should remember.
 
-    def person_id(self, record: CanonicalRecord, ref: str) -> str:
-        return self.who.person_of[(record.provenance.record_key, ref)]
+    Example:
+        assembly = Assembly(records, who, memory)
+        for field, items in assembly.parts():
+            store.upsert(GraphBatch.model_construct(**{field: items}))
+        ledger_memory = assembly.remember  # complete once `parts()` is exhausted
+    """
+
+    def __init__(self, records: list[RecordFacts], who: Resolution, memory: Memory) -> None:
+        self.records, self.who, self.memory = records, who, memory
+        self.remember: Memory = defaultdict(dict)
+
+    def parts(self) -> Iterator[tuple[str, list[Node] | list[Rel]]]:
+        """(`GraphBatch` field, items) in the store's upsert order, nodes before relationships."""
+        yield "persons", self.persons()
+        yield "facilities", self.facilities()
+        units, memberships, links = self.families()
+        yield "family_units", units
+        separations, separated = self.separations()
+        yield "separations", separations
+        yield "family_links", links
+        yield "memberships", memberships
+        yield "stays", self.stays()
+        yield "separated", separated
+        yield "possible_matches", self.matches()
+        yield "described_by", self.described_by()
+
+    def person_id(self, record: RecordFacts, ref: str) -> str:
+        return self.who.person_of[(record.record_key, ref)]
 
     # -------------------------------------------------------------------- persons
-    def persons(self) -> tuple[list[Person], list[DescribedBy]]:
+    def persons(self) -> list[Person]:
         seen: dict[str, list[tuple[str, Mention]]] = defaultdict(list)
-        described = []
+        person_of = self.who.person_of
         for r in self.records:
-            rk = r.provenance.record_key
+            rk = r.record_key
             for m in r.mentions:
-                pid = self.person_id(r, m.ref)
-                seen[pid].append((rk, m))
-                described.append(DescribedBy(person_id=pid, record_key=rk))
+                seen[person_of[(rk, m.ref)]].append((rk, m))
+        return [self._person(pid, sorted(ms, key=lambda x: (x[0], x[1].ref))) for pid, ms in seen.items()]
+
+    def described_by(self) -> list[DescribedBy]:
+        """Person → every record that mentions them: provenance of the person node itself."""
+        person_of = self.who.person_of
         return [
-            self._person(pid, sorted(ms, key=lambda x: (x[0], x[1].ref))) for pid, ms in seen.items()
-        ], described
+            DescribedBy(person_id=person_of[(r.record_key, m.ref)], record_key=r.record_key)
+            for r in self.records
+            for m in r.mentions
+        ]
 
     @staticmethod
     def _person(pid: str, mentions: list[tuple[str, Mention]]) -> Person:
@@ -108,7 +133,7 @@ class _Builder:
         best: dict[str, tuple[FacilityFact, str]] = {}
         sources: dict[str, set[str]] = defaultdict(set)
         for r in self.records:
-            rk = r.provenance.record_key
+            rk = r.record_key
             for f in r.facilities:
                 sources[f.facility_id].add(rk)
                 held = best.get(f.facility_id)
@@ -120,7 +145,7 @@ class _Builder:
             if stored and stored["authority"] > fact.authority:
                 fact = FacilityFact.model_validate(stored)
             elif fact.authority > 0:
-                self.out["facility"][fid] = fact.model_dump(mode="json")
+                self.remember["facility"][fid] = fact.model_dump(mode="json")
             data = fact.model_dump(exclude={"authority"})
             out.append(Facility(**data, sources=sorted(sources[fid])))
         return out
@@ -132,7 +157,7 @@ class _Builder:
         memberships: dict[str, Membership] = {}
         links: dict[str, FamilyLink] = {}
         for r in self.records:
-            rk = r.provenance.record_key
+            rk = r.record_key
             for m in r.memberships:
                 pid = self.person_id(r, m.ref)
                 u = units.setdefault(
@@ -216,7 +241,7 @@ class _Builder:
         for r in self.records:
             for s in r.stays:
                 stay = Stay(
-                    stay_id="s" + stable_id("stay", r.provenance.system, s.stay_key),
+                    stay_id="s" + stable_id("stay", r.system, s.stay_key),
                     person_id=self.person_id(r, s.ref),
                     facility_id=s.facility_id,
                     agency=s.agency,
@@ -224,7 +249,7 @@ class _Builder:
                     end=s.end,
                     release_reason=s.release_reason,
                     recorded_at=s.start,
-                    sources=[r.provenance.record_key],
+                    sources=[r.record_key],
                 )
                 self._merge(stays, stay, stay.stay_id)
         return list(stays.values())
@@ -233,8 +258,8 @@ class _Builder:
     def separations(self) -> tuple[list[Separation], list[Separated]]:
         events: dict[str, dict[str, Any]] = {}
         separated: dict[str, Separated] = {}
-        for r in sorted(self.records, key=lambda r: r.provenance.record_key):
-            rk = r.provenance.record_key
+        for r in sorted((r for r in self.records if r.separations), key=lambda r: r.record_key):
+            rk = r.record_key
             for s in r.separations:
                 sid = "sep" + stable_id("separation", s.event_key)
                 e = events.setdefault(
@@ -262,7 +287,7 @@ class _Builder:
         for r in self.records:
             for u in r.reunifications:
                 pid = self.person_id(r, u.ref)
-                self.out["reunion"][pid] = reunions[pid] = {
+                self.remember["reunion"][pid] = reunions[pid] = {
                     "on": u.on.isoformat(),
                     "at": u.recorded_at.isoformat(),
                 }
@@ -300,7 +325,7 @@ class _Builder:
                     reunified_recorded_at=_dt(max(d["at"] for d in dates)) if closed else None,
                 )
             )
-            self.out["separation"][sid] = {
+            self.remember["separation"][sid] = {
                 "date": e["date"].isoformat(),
                 "reason_code": e["reason_code"],
                 "reason_text": e["reason_text"],
@@ -318,27 +343,3 @@ class _Builder:
             )
             for a, b, keys in self.who.conflicts
         ]
-
-
-def assemble(records: list[CanonicalRecord], who: Resolution, memory: Memory) -> Assembly:
-    """The graph facts of one load, merged, with what the ledger should remember of them."""
-    b = _Builder(records, who, memory)
-    persons, described = b.persons()
-    units, memberships, links = b.families()
-    separations, separated = b.separations()
-    batch = GraphBatch(
-        source_records=[
-            SourceRecord(record_key=r.provenance.record_key, **r.provenance.model_dump()) for r in records
-        ],
-        persons=persons,
-        facilities=b.facilities(),
-        family_units=units,
-        separations=separations,
-        family_links=links,
-        memberships=memberships,
-        stays=b.stays(),
-        separated=separated,
-        possible_matches=b.matches(),
-        described_by=described,
-    )
-    return Assembly(batch, b.out)

@@ -95,9 +95,13 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
+#: One encoder for every row: `json.dumps` with options builds a new encoder per call.
+_RAW_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_json_default)
+
+
 def raw_json(cells: Mapping[str, Any]) -> str:
     """The raw row as compact, key-sorted JSON: what the source record stores and hashes."""
-    return json.dumps(cells, sort_keys=True, ensure_ascii=False, default=_json_default)
+    return _RAW_ENCODER.encode(cells)
 
 
 class Loader(ABC):

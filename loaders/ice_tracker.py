@@ -52,7 +52,7 @@ class IceTrackerLoader(Loader):
     def sniff(self, path: Path) -> bool:
         if path.suffix.lower() != ".xlsx":
             return False
-        rows = read_xlsx_sheet(path, sheet_names(path)[0])[:10]
+        rows = read_xlsx_sheet(path, sheet_names(path)[0], max_rows=10)
         return any(len({_field(h) for h in r} - {None}) >= 3 for r in rows)
 
     def rows(self, path: Path) -> Iterator[RawRow]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from graph.model import stable_id
-from loaders.records import CanonicalRecord, Mention
+from loaders.records import Mention, RecordFacts
 
 MentionRef = tuple[str, str]  # (record_key, mention ref)
 
@@ -56,23 +56,33 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def resolve(records: Iterable[CanonicalRecord], known: Mapping[str, str]) -> Resolution:
+def mention_keys(records: Iterable[RecordFacts]) -> dict[MentionRef, list[str]]:
+    """Every mention's identity keys, computed once: the load recalls earlier persons by them,
+    then `resolve_keys` groups by them."""
+    return {
+        (record.record_key, mention.ref): identity_keys(record.record_key, mention)
+        for record in records
+        for mention in record.mentions
+    }
+
+
+def resolve(records: Iterable[RecordFacts], known: Mapping[str, str]) -> Resolution:
     """Group every mention of `records` into persons by shared identifiers.
 
     Args:
-        records: the canonical records of one load (all its files).
+        records: the facts of one load's records (all its files).
         known: identifier → person id from earlier loads (the ledger's memory).
     """
+    return resolve_keys(mention_keys(records), known)
+
+
+def resolve_keys(keys_of: Mapping[MentionRef, list[str]], known: Mapping[str, str]) -> Resolution:
+    """`resolve` on keys already computed by `mention_keys`."""
     uf = _UnionFind()
-    keys_of: dict[MentionRef, list[str]] = {}
-    for record in records:
-        rk = record.provenance.record_key
-        for mention in record.mentions:
-            keys = identity_keys(rk, mention)
-            keys_of[(rk, mention.ref)] = keys
-            for k in keys[1:]:
-                uf.union(keys[0], k)
-            uf.find(keys[0])
+    for keys in keys_of.values():
+        for k in keys[1:]:
+            uf.union(keys[0], k)
+        uf.find(keys[0])
     members: dict[str, list[str]] = {}
     for key in uf.parent:
         members.setdefault(uf.find(key), []).append(key)

@@ -110,9 +110,10 @@ class Ledger:
         return {k: json.loads(v) for k, v in rows}
 
     def finish(
-        self, plan: str, files: list[tuple[str, int, int, int]], memory: dict[str, dict[str, Any]]
+        self, plans: list[str], files: list[tuple[str, int, int, int]], memory: dict[str, dict[str, Any]]
     ) -> None:
-        """Mark files done with their counts and commit what to remember, in one transaction."""
+        """Mark files done with their counts, commit what to remember and forget the plans' chunks,
+        in one transaction."""
         now = datetime.now().isoformat(timespec="seconds")
         with self.db:
             for kind, items in memory.items():
@@ -125,7 +126,7 @@ class Ledger:
                 "WHERE file_hash = ?",
                 ((n, ok, q, now, h) for h, n, ok, q in files),
             )
-            self.db.execute("DELETE FROM chunks WHERE plan = ?", (plan,))
+            self.db.executemany("DELETE FROM chunks WHERE plan = ?", ((plan,) for plan in plans))
 
     def reset(self) -> None:
         """Forget everything (the store was cleared)."""

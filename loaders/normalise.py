@@ -11,27 +11,39 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from graph.keys import normalise_a_number
 from graph.model import DobPrecision, ReleaseReason
 
 _EMPTY = frozenset({"", "nan", "nat", "none", "null", "n/a", "na", "unknown", "unk", "-", "?", "redacted"})
+_LONGEST_EMPTY = max(map(len, _EMPTY))  # casefold never shortens: longer text is never empty
 _REDACTED = re.compile(r"\(b\)\(\d\)")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$")
 _SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _YEAR_MONTH = re.compile(r"(\d{4})-(\d{1,2})$|(\d{1,2})/(\d{4})$")
 _YEAR = re.compile(r"\d{4}$")
+_EXCEL_SERIAL = re.compile(r"\d{5}(\.\d+)?")
+_A_NUMBER = re.compile(r"[Aa]?[\s\-\d]+")
+#: Parsed texts kept per process: dates, times and wordings repeat across rows and files (a
+#: family apprehended together shares a timestamp), and a parse is a handful of regexes.
+_CACHE = 1 << 16
 
 
 def clean(value: object) -> str | None:
     """A cell as text, or None when empty, a placeholder ('N/A', 'unknown') or FOIA-redacted."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if type(value) is str:  # most cells: skip the number checks (called ~25 times per row)
+        text = value.strip()
+    else:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
+    if len(text) <= _LONGEST_EMPTY and text.casefold() in _EMPTY:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    if text.casefold() in _EMPTY or _REDACTED.search(text):
+    if "(b)(" in text and _REDACTED.search(text):
         return None
     return text
 
@@ -56,7 +68,12 @@ def parse_datetime(value: object, *, day_first: bool = False) -> datetime:
     text = clean(value)
     if text is None:
         raise ValueError("empty")
-    if re.fullmatch(r"\d{5}(\.\d+)?", text):  # Excel serial day number
+    return _datetime_of(text, day_first)
+
+
+@lru_cache(maxsize=_CACHE)
+def _datetime_of(text: str, day_first: bool) -> datetime:
+    if _EXCEL_SERIAL.fullmatch(text):  # Excel serial day number
         serial = float(text)
         if not 1 <= serial < 80_000:
             raise ValueError(f"Excel serial out of range: {text}")
@@ -83,16 +100,24 @@ def _build(y: int, mo: int, d: int, hh: str | None, mm: str | None, ss: str | No
 
 def parse_date(value: object, *, day_first: bool = False) -> tuple[date, DobPrecision]:
     """A date with its precision; partial dates ('2011-04', '04/2011', '2011') keep theirs."""
-    text = clean(value) if not isinstance(value, date) else None
-    if text is not None:
-        if m := _YEAR_MONTH.match(text):
-            y, mo = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-            if not 1 <= int(mo) <= 12:
-                raise ValueError(f"not a month: {text!r}")
-            return date(int(y), int(mo), 1), DobPrecision.MONTH
-        if _YEAR.match(text) and 1900 <= int(text) <= 2099:
-            return date(int(text), 1, 1), DobPrecision.YEAR
-    return parse_datetime(value, day_first=day_first).date(), DobPrecision.EXACT
+    if isinstance(value, date):
+        return parse_datetime(value).date(), DobPrecision.EXACT
+    text = clean(value)
+    if text is None:
+        raise ValueError("empty")
+    return _date_of(text, day_first)
+
+
+@lru_cache(maxsize=_CACHE)
+def _date_of(text: str, day_first: bool) -> tuple[date, DobPrecision]:
+    if m := _YEAR_MONTH.match(text):
+        y, mo = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if not 1 <= int(mo) <= 12:
+            raise ValueError(f"not a month: {text!r}")
+        return date(int(y), int(mo), 1), DobPrecision.MONTH
+    if _YEAR.match(text) and 1900 <= int(text) <= 2099:
+        return date(int(text), 1, 1), DobPrecision.YEAR
+    return _datetime_of(text, day_first).date(), DobPrecision.EXACT
 
 
 def dob_from_age(age: object, on: date) -> tuple[date, DobPrecision]:
@@ -146,8 +171,11 @@ _REASONS: tuple[tuple[str, ReleaseReason], ...] = (
 def release_reason(value: object) -> ReleaseReason | None:
     """An agency's release wording as a `ReleaseReason`; unknown wording is OTHER, empty None."""
     text = clean(value)
-    if text is None:
-        return None
+    return None if text is None else _reason_of(text)
+
+
+@lru_cache(maxsize=_CACHE)
+def _reason_of(text: str) -> ReleaseReason:
     folded = f" {text.casefold()} "
     if folded.strip() in {"ice", "orr", "usms"}:
         return ReleaseReason.TRANSFERRED
@@ -178,7 +206,7 @@ def parse_a_number(value: object) -> str:
         ValueError: more than 9 digits, none at all, or letters other than a leading 'A'.
     """
     text = clean(value) or ""
-    if not re.fullmatch(r"[Aa]?[\s\-\d]+", text):
+    if not _A_NUMBER.fullmatch(text):
         raise ValueError("not an A-number (A + up to 9 digits)")
     normal = normalise_a_number(text)
     if normal is None:

@@ -1,37 +1,50 @@
-"""Files → canonical records → one merged `GraphBatch` → chunks written through `store.upsert`.
+"""Files → canonical records → `GraphBatch` chunks written through `store.upsert`, streaming.
 
 Example:
     with open_store() as store:
         report = load_paths([Path("cbp.csv")], store, ledger_path=ledger_path_for(Settings()))
 
+Two streams of chunks:
+1. per file, once the whole file is read: its `LoadBatch`, quarantine entries and source records.
+   These need no identity, and the raw rows they carry are most of a load's memory, so they
+   leave as soon as their file is known good; only the facts (`RecordFacts`) stay.
+2. once every file is read: persons (identity needs all mentions), facilities, family units,
+   separations, then the relationships, each kind built only when the previous one is written.
+
+The store is written from this thread. A background writer was measured and dropped: LadybugDB's
+`COPY` already keeps both cores busy, so overlapping it with parsing gained nothing (16.3 s vs
+16.5 s for 101k records) and slowed both sides when the machine was shared.
+
 Idempotent and resumable (see `loaders.ledger`): a file already loaded is skipped; a killed
-load, run again, writes the chunks it had not written and ends with the same graph. A file a
-loader refuses (`LoaderError`) is reported and nothing of it is written; the other files load.
+load, run again, re-plans the same chunks (a file's chunks depend only on its content, the
+whole-load chunks on the set of files read) and writes those it had not written, ending with the
+same graph. A file a loader refuses (`LoaderError`) is reported and nothing of it is written:
+its chunks are cut only after its last row is read. The other files load.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from graph.config import Settings
-from graph.model import GraphBatch, LoadBatch
+from graph.model import GraphBatch, LoadBatch, Node, Rel, SourceRecord
 from graph.store import UPSERT_ORDER, GraphStore
-from loaders.assemble import assemble
+from loaders.assemble import Assembly
 from loaders.errors import LoaderError
 from loaders.gcpause import gc_paused
-from loaders.identity import identity_keys, resolve
+from loaders.identity import mention_keys, resolve_keys
 from loaders.ledger import Ledger
 from loaders.progress import Progress
 from loaders.quarantine import quarantine_entries, summarise, write_quarantine
-from loaders.records import CanonicalRecord, Quarantined
+from loaders.records import Quarantined, RecordFacts
 from loaders.registry import detect, get_loader
 
-PLAN_VERSION = "1"
+PLAN_VERSION = "2"
 DEFAULT_CHUNK_ROWS = 1_000_000
 MEMORY_KINDS = ("facility", "separation", "reunion")
 
@@ -76,12 +89,15 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def chunked(batch: GraphBatch, rows: int) -> Iterator[GraphBatch]:
-    """Split a batch into batches of at most `rows` items, nodes before relationships."""
-    current: dict[str, list] = {}
+def chunked(parts: Iterable[tuple[str, Sequence[Node | Rel]]], rows: int) -> Iterator[GraphBatch]:
+    """(`GraphBatch` field, items) in upsert order → batches of at most `rows` items.
+
+    A kind's items may span batches and a batch may hold several kinds; the cut depends only on
+    the items and `rows`, so a re-run cuts the same chunks.
+    """
+    current: dict[str, list[Node | Rel]] = {}
     size = 0
-    for name, _ in UPSERT_ORDER:
-        items = getattr(batch, name)
+    for name, items in parts:
         start = 0
         while start < len(items):
             take = min(rows - size, len(items) - start)
@@ -95,8 +111,36 @@ def chunked(batch: GraphBatch, rows: int) -> Iterator[GraphBatch]:
         yield GraphBatch.model_construct(**_full(current))
 
 
-def _full(parts: dict[str, list]) -> dict[str, list]:
+def _full(parts: dict[str, list[Node | Rel]]) -> dict[str, list[Node | Rel]]:
     return {name: parts.get(name, []) for name, _ in UPSERT_ORDER}
+
+
+def plan_id(kind: str, batch_ids: Iterable[str], chunk_rows: int) -> str:
+    """The ledger's name for one stream of chunks: what it holds and how it was cut."""
+    parts = [kind, *sorted(batch_ids), str(chunk_rows), PLAN_VERSION]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
+
+
+def _write(
+    store: GraphStore,
+    ledger: Ledger,
+    plan: str,
+    chunks: Iterable[GraphBatch],
+    written: dict[str, int],
+    progress: Progress,
+) -> int:
+    """Write the chunks of one plan the ledger does not have yet, each marked done once the store
+    has it; adds rows written per field to `written` and returns how many chunks the plan has."""
+    done = ledger.chunks_done(plan)
+    task = progress.task("write graph")
+    n = 0
+    for n, part in enumerate(chunks, 1):
+        if n - 1 not in done:
+            for name, count in store.upsert(part).items():
+                written[name] = written.get(name, 0) + count
+            ledger.chunk_done(plan, n - 1)
+        progress.advance(task)
+    return n
 
 
 def load_paths(
@@ -116,10 +160,13 @@ def load_paths(
     started = time.perf_counter()
     named = get_loader(source) if source else None
     reports: list[FileReport] = []
-    records: list[CanonicalRecord] = []
+    facts: list[RecordFacts] = []
     quarantine: dict[str, list[Quarantined]] = {}
     todo: list[tuple[str, FileReport, str]] = []
     batches: list[LoadBatch] = []
+    plans: list[str] = []
+    written: dict[str, int] = {}
+    chunks = 0
     with Ledger(ledger_path) as ledger, Progress(quiet) as progress, gc_paused():
         if ledger.files() and store.counts().source_records == 0:
             ledger.reset()  # the store was cleared since: the ledger's memory no longer holds
@@ -144,51 +191,55 @@ def load_paths(
                     digest, report.path.name, loader.name, batch_id, datetime.now().replace(microsecond=0)
                 )
                 task = progress.task(f"read {report.path.name}")
-                got: list[CanonicalRecord] = []
+                got: list[SourceRecord] = []
+                got_facts: list[RecordFacts] = []
                 bad: list[Quarantined] = []
                 for item in loader.load(report.path, batch_id, loaded_at):
-                    (bad if isinstance(item, Quarantined) else got).append(item)
+                    if isinstance(item, Quarantined):
+                        bad.append(item)
+                    else:
+                        p = item.provenance
+                        got.append(SourceRecord(record_key=p.record_key, **p.model_dump()))
+                        got_facts.append(RecordFacts.of(item))
                     progress.advance(task)
             except (LoaderError, OSError) as exc:
                 report.status, report.message = "refused", str(exc)
                 continue
-            records += got
+            facts += got_facts
             quarantine[batch_id] = bad
             report.rows_in, report.loaded, report.quarantined = len(got) + len(bad), len(got), len(bad)
             report.reasons = summarise(bad)
             todo.append((digest, report, batch_id))
-            batches.append(
-                LoadBatch(
-                    batch_id=batch_id,
-                    system=loader.name,
-                    file=report.path.name,
-                    file_hash=digest,
-                    started_at=loaded_at,
-                    rows_in=report.rows_in,
-                    loaded=report.loaded,
-                    quarantined=report.quarantined,
-                )
-            )
-        written: dict[str, int] = {}
-        chunks = 0
+            batch = LoadBatch(
+                batch_id=batch_id,
+                system=loader.name,
+                file=report.path.name,
+                file_hash=digest,
+                started_at=loaded_at,
+                rows_in=report.rows_in,
+                loaded=report.loaded,
+                quarantined=report.quarantined,
+            )  # unfinished: finished_at is set after the last chunk of the load
+            batches.append(batch)
+            plans.append(plan_id("file", [batch_id], chunk_rows))
+            file_parts = [
+                ("load_batches", [batch]),
+                ("quarantine", quarantine_entries(bad)),
+                ("source_records", got),
+            ]
+            del got, got_facts
+            chunks += _write(store, ledger, plans[-1], chunked(file_parts, chunk_rows), written, progress)
+            del file_parts
         if todo:
-            keys = {k for r in records for m in r.mentions for k in identity_keys(r.provenance.record_key, m)}
-            who = resolve(records, ledger.recall("identity", keys))
-            memory = {kind: ledger.recall(kind) for kind in MEMORY_KINDS}
-            assembly = assemble(records, who, memory)
-            assembly.batch.load_batches = batches  # unfinished: finished_at is set after the last chunk
-            assembly.batch.quarantine = quarantine_entries([q for qs in quarantine.values() for q in qs])
-            plan = hashlib.sha1("|".join(sorted(b for _, _, b in todo) + [PLAN_VERSION]).encode()).hexdigest()
-            done = ledger.chunks_done(plan)
-            parts = list(chunked(assembly.batch, chunk_rows))
-            task = progress.task("write graph", total=len(parts))
-            for i, part in enumerate(parts):
-                if i not in done:
-                    for name, n in store.upsert(part).items():
-                        written[name] = written.get(name, 0) + n
-                    ledger.chunk_done(plan, i)
-                progress.advance(task)
-            chunks = len(parts)
+            keys_of = mention_keys(facts)
+            known = ledger.recall("identity", {k for keys in keys_of.values() for k in keys})
+            who = resolve_keys(keys_of, known)
+            del keys_of, known
+            assembly = Assembly(facts, who, {kind: ledger.recall(kind) for kind in MEMORY_KINDS})
+            plans.append(plan_id("load", [b for _, _, b in todo], chunk_rows))
+            chunks += _write(
+                store, ledger, plans[-1], chunked(assembly.parts(), chunk_rows), written, progress
+            )
             finished = datetime.now().replace(microsecond=0)
             store.upsert(
                 GraphBatch(load_batches=[b.model_copy(update={"finished_at": finished}) for b in batches])
@@ -197,7 +248,7 @@ def load_paths(
             for _, report, batch_id in todo:
                 report.quarantine_file = write_quarantine(q_dir, batch_id, quarantine[batch_id])
             ledger.finish(
-                plan,
+                plans,
                 [(digest, r.rows_in, r.loaded, r.quarantined) for digest, r, _ in todo],
                 {**assembly.remember, "identity": who.remember},
             )

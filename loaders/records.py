@@ -8,6 +8,7 @@ A row that cannot be read becomes `Quarantined` instead, naming every failing fi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -165,3 +166,38 @@ class Quarantined(_Fact):
     batch_id: str
     problems: list[Problem]
     raw: str = "{}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """A canonical record's facts without its raw row: what identity and assembly need.
+
+    A load keeps one of these per row until every file is read (identity needs all mentions),
+    while the provenance, whose raw row JSON is most of a record's memory, goes to the store as a
+    `SourceRecord` as soon as its file is read. The facts are the record's own validated objects,
+    shared, not copied.
+    """
+
+    record_key: str
+    system: str
+    mentions: list[Mention]
+    facilities: list[FacilityFact]
+    stays: list[StayFact]
+    memberships: list[MembershipFact]
+    claims: list[ClaimFact]
+    separations: list[SeparationFact]
+    reunifications: list[ReunificationFact]
+
+    @classmethod
+    def of(cls, record: CanonicalRecord) -> RecordFacts:
+        return cls(
+            record.provenance.record_key,
+            record.provenance.system,
+            record.mentions,
+            record.facilities,
+            record.stays,
+            record.memberships,
+            record.claims,
+            record.separations,
+            record.reunifications,
+        )

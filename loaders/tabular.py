@@ -83,8 +83,10 @@ def _csv_rows(path: Path, reader: Iterator[list[str]], header: list[str]) -> Ite
         raise FileFormatError(f"{path.name}: broken quoting after data row {number}: {exc}") from exc
 
 
-def read_xlsx_sheet(path: Path, sheet: str | None = None) -> list[tuple[Any, ...]]:
-    """All rows of one sheet (the first if `sheet` is None) as value tuples.
+def read_xlsx_sheet(
+    path: Path, sheet: str | None = None, max_rows: int | None = None
+) -> list[tuple[Any, ...]]:
+    """The rows of one sheet (the first if `sheet` is None) as value tuples; `max_rows` for sniffing.
 
     Raises:
         FileFormatError: not an .xlsx workbook, or no such sheet.
@@ -94,7 +96,7 @@ def read_xlsx_sheet(path: Path, sheet: str | None = None) -> list[tuple[Any, ...
         if sheet is not None and sheet not in book.sheetnames:
             raise FileFormatError(f"{path.name}: no sheet {sheet!r} (has {book.sheetnames})")
         ws = book[sheet] if sheet else book.worksheets[0]
-        return [tuple(r) for r in ws.iter_rows(values_only=True)]
+        return [tuple(r) for r in ws.iter_rows(max_row=max_rows, values_only=True)]
     finally:
         book.close()
 

@@ -11,7 +11,7 @@ import pytest
 
 from loaders.errors import FileEncodingError, FileFormatError, LoaderError, MissingColumnError
 from loaders.identity import resolve
-from loaders.records import CanonicalRecord, Quarantined
+from loaders.records import CanonicalRecord, Quarantined, RecordFacts
 from loaders.registry import REGISTRY, detect, get_loader
 from loaders.synth.exports import (
     CBP_FILE,
@@ -60,7 +60,7 @@ def test_loader_reads_every_row_or_quarantines_it(
 def test_identity_joins_only_by_shared_identifiers(scenario_dir: Path, truth: dict[str, Any]) -> None:
     """No person of the graph mixes two true persons (A-number typos aside: ≤ 1 %)."""
     records = [r for name in EXPECTED for r in _load(scenario_dir / name)[0]]
-    who = resolve(records, {})
+    who = resolve([RecordFacts.of(r) for r in records], {})
     true_of: dict[str, set[str]] = defaultdict(set)
     for r in records:
         refs = truth["records"][r.provenance.file][r.provenance.record_id]
