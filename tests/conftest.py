@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,35 +20,38 @@ from tests.contract.scenario import scenario
 ENGINES = ["ladybug", "neo4j"]
 
 
-def _neo4j_store(home: Path) -> GraphStore:
-    """The server CI started (NEO4J_TEST_*), else a test server of our own in `home`."""
-    from graph.neo4j.launcher import ensure_test_server
-    from graph.neo4j.store import Neo4jStore
+@pytest.fixture(scope="session")
+def neo4j_connection(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """(uri, user, password) of the server CI started (NEO4J_TEST_*), else of our own test server."""
+    from graph.neo4j.launcher import ensure_test_server, started_test_servers
 
     if uri := os.environ.get("NEO4J_TEST_URI"):
-        user = os.environ.get("NEO4J_TEST_USER", "neo4j")
-        password = os.environ["NEO4J_TEST_PASSWORD"]
-    else:
-        uri, user, password = ensure_test_server(home)
-    return Neo4jStore.connect(uri, user, password)
-
-
-@pytest.fixture(scope="session")
-def neo4j_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
-    from graph.neo4j.launcher import started_test_servers
-
-    home = tmp_path_factory.mktemp("engines") / "neo4j"
+        yield uri, os.environ.get("NEO4J_TEST_USER", "neo4j"), os.environ["NEO4J_TEST_PASSWORD"]
+        return
     try:
-        store = _neo4j_store(home)
+        connection = ensure_test_server(tmp_path_factory.mktemp("engines") / "neo4j")
     except Exception as exc:
         if os.environ.get("CI"):
             pytest.fail(f"Neo4j must run in CI but could not start: {exc}")
         pytest.skip(f"Neo4j not available here (set CI to make this fail): {exc}")
+    yield connection
+    for server in started_test_servers():  # also when the exit hook would never run
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_store(neo4j_connection: tuple[str, str, str]) -> Iterator[GraphStore]:
+    from graph.neo4j.store import Neo4jStore
+
+    try:
+        store = Neo4jStore.connect(*neo4j_connection)
+    except Exception as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Neo4j must run in CI but could not be reached: {exc}")
+        pytest.skip(f"Neo4j not reachable here (set CI to make this fail): {exc}")
     store.init_schema()
     yield store
     store.close()
-    for server in started_test_servers():  # also when the exit hook would never run
-        server.stop()
 
 
 @pytest.fixture(scope="session")

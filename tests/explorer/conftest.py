@@ -63,6 +63,26 @@ def app_env(scenario_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return scenario_db
 
 
+@pytest.fixture(params=["ladybug", "neo4j"])
+def app_store(
+    request: pytest.FixtureRequest, scenario_db: Path, expected: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> GraphStore:
+    """Point the app at the scenario on one engine; return that engine's store for expected answers."""
+    if request.param == "ladybug":
+        monkeypatch.setenv("LINEAGE_BACKEND", "embedded")
+        monkeypatch.setenv("LINEAGE_DB_PATH", str(scenario_db))
+        return expected
+    uri, user, password = request.getfixturevalue("neo4j_connection")
+    store: GraphStore = request.getfixturevalue("neo4j_store")
+    store.clear()
+    store.upsert(scenario())
+    store.upsert(hostile_batch())
+    for name, value in {"LINEAGE_BACKEND": "neo4j", "NEO4J_URI": uri, "NEO4J_USER": user,
+                        "NEO4J_PASSWORD": password}.items():
+        monkeypatch.setenv(name, value)
+    return store
+
+
 @pytest.fixture
 def writable_db(scenario_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the scenario database, for tests that write review decisions."""

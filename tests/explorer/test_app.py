@@ -50,16 +50,16 @@ def iframe_nodes(at: AppTest) -> set[str]:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_every_page_renders_without_error(app_env: Path, name: str) -> None:
+def test_every_page_renders_without_error(app_store: GraphStore, name: str) -> None:
     at = open_page(name, person=KID1)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value.startswith(PAGES[name].title.split(" ")[0])
 
 
-def test_search_finds_a_misspelt_child_and_shows_custody(app_env: Path, expected: GraphStore) -> None:
+def test_search_finds_a_misspelt_child_and_shows_custody(app_store: GraphStore) -> None:
     at = open_page("find", q="ximena hernandes")
-    hits = expected.search_persons("ximena hernandes", 20)
+    hits = app_store.search_persons("ximena hernandes", 20)
     table = at.dataframe[0].value
     assert list(table["person_id"]) == [h.person.person_id for h in hits]
     assert table.iloc[0]["person_id"] == KID1 and table.iloc[0]["status"] == "reunified"
@@ -69,67 +69,67 @@ def test_search_finds_a_misspelt_child_and_shows_custody(app_env: Path, expected
 
 
 @pytest.mark.parametrize("query", ["brien", "zzyzx", "العلي"])
-def test_hostile_names_are_searched_as_data_and_shown_as_text(app_env: Path, query: str) -> None:
+def test_hostile_names_are_searched_as_data_and_shown_as_text(app_store: GraphStore, query: str) -> None:
     at = open_page("find", q=query)
     names = set(at.dataframe[0].value["name"])
     assert names & {p.full_name for p in HOSTILE}
     assert not at.exception
 
 
-def test_family_graph_numbers_match_the_graph(app_env: Path, expected: GraphStore) -> None:
+def test_family_graph_numbers_match_the_graph(app_store: GraphStore) -> None:
     at = open_page("graph", person=KID1, hops="2")
-    hood = expected.relatives(KID1, hops=2)
+    hood = app_store.relatives(KID1, hops=2)
     assert at.markdown[0].value.endswith(f"{len(hood.persons) - 1} relative(s) within 2 hop(s)")
     assert iframe_nodes(at) == {p.person_id for p in hood.persons}
     assert len(at.dataframe[0].value) == len(hood.persons) and len(at.dataframe[1].value) == len(hood.links)
 
     at.slider(key="hops").set_value(1).run()
-    near = expected.relatives(KID1, hops=1)
+    near = app_store.relatives(KID1, hops=1)
     assert iframe_nodes(at) == {p.person_id for p in near.persons}
     at.selectbox(key="evidence").set_value(Evidence.DOCUMENT.value).run()
-    strong = expected.relatives(KID1, hops=1, min_evidence=Evidence.DOCUMENT)
+    strong = app_store.relatives(KID1, hops=1, min_evidence=Evidence.DOCUMENT)
     assert iframe_nodes(at) == {p.person_id for p in strong.persons}
 
 
-def test_family_path_and_provenance_deep_links(app_env: Path, expected: GraphStore) -> None:
+def test_family_path_and_provenance_deep_links(app_store: GraphStore) -> None:
     link = f"PARENT_OF:{MOM}:{KID1}"
     at = open_page("graph", person=KID1, hops="3", to="P-XSS", item=link)
-    path = expected.family_path(KID1, "P-XSS")
+    path = app_store.family_path(KID1, "P-XSS")
     assert path is not None
     shown = next(m.value for m in at.markdown if m.value.startswith("Path: "))
     assert shown.count("→") == len(path.links)
     assert "<script>" not in shown  # the hostile end of the path is escaped
     records = at.dataframe[-1].value
-    assert list(records["record"]) == [r.record_key for r in expected.provenance(link).records]
+    assert list(records["record"]) == [r.record_key for r in app_store.provenance(link).records]
 
 
-def test_timeline_shows_separation_reasons_and_whereabouts(app_env: Path, expected: GraphStore) -> None:
+def test_timeline_shows_separation_reasons_and_whereabouts(app_store: GraphStore) -> None:
     at = open_page("timeline", person=KID1, hops="1", date="2018-06-20")
     seps = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert any("no reason recorded" in s for s in seps) and any("CRIM" in s for s in seps)
     where = at.dataframe[0].value.set_index("person_id")
-    for w in expected.family_whereabouts(KID1, date(2018, 6, 20), hops=1):
+    for w in app_store.family_whereabouts(KID1, date(2018, 6, 20), hops=1):
         assert where.loc[w.person.person_id, "agency"] == (w.stay.agency.value if w.stay else "")
     assert not at.exception
 
 
-def test_analyst_counts_match_the_graph(app_env: Path, expected: GraphStore) -> None:
+def test_analyst_counts_match_the_graph(app_store: GraphStore) -> None:
     at = open_page("analyst", on="2018-06-20")
-    orphans = expected.orphaned_children()
+    orphans = app_store.orphaned_children()
     assert metric(at, "Children meeting any chosen definition") == len(orphans)
     assert metric(at, "No parent link") == sum("no_parent_link" in o.reasons for o in orphans)
-    census = expected.census(date(2018, 6, 20))
+    census = app_store.census(date(2018, 6, 20))
     assert metric(at, "Children separated and not reunified on 2018-06-20") == census.total
-    rows = expected.separated_not_reunified(date(2018, 6, 20))
+    rows = app_store.separated_not_reunified(date(2018, 6, 20))
     assert census.total == len({r.person.person_id for r in rows})
     shown = next(d.value for d in at.dataframe if list(d.value.columns) == ["agency", "children"])
     assert dict(zip(shown["agency"], shown["children"], strict=True)) == census.by_agency
-    links, matches = expected.pending_reviews()
+    links, matches = app_store.pending_reviews()
     assert metric(at, "Claimed links awaiting review") == len(links)
     assert metric(at, "Potential matches awaiting review") == len(matches)
-    assert metric(at, "Quarantined rows") == len(expected.quarantine())
+    assert metric(at, "Quarantined rows") == len(app_store.quarantine())
     known = open_page("analyst", on="2018-06-20", known="2018-06-20")
-    late = expected.census(date(2018, 6, 20), known_on=date(2018, 6, 20))
+    late = app_store.census(date(2018, 6, 20), known_on=date(2018, 6, 20))
     assert metric(known, "Children separated and not reunified on 2018-06-20") == late.total != census.total
 
 
@@ -165,7 +165,7 @@ def test_review_during_a_load_says_to_try_again(writable_db: Path) -> None:
     time.sleep(0.1)
 
 
-def test_trainer_steps_forward_with_masked_names(app_env: Path) -> None:
+def test_trainer_steps_forward_with_masked_names(app_store: GraphStore) -> None:
     at = open_page("trainer", person=KID1)
     first = at.markdown[0].value
     assert first.startswith("2018-05-10 08:00") and "Hernández" not in first
