@@ -8,13 +8,13 @@ them. Expected numbers come from the same store through `graph/` operations, nev
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from graph.ladybug.store import LadybugStore
-from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, Person
+from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, Person, Review
 from graph.store import GraphStore
 from tests.contract.scenario import CBP, MOM, scenario
 
@@ -63,15 +63,8 @@ def app_env(scenario_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return scenario_db
 
 
-@pytest.fixture(params=["ladybug", "neo4j"])
-def app_store(
-    request: pytest.FixtureRequest, scenario_db: Path, expected: GraphStore, monkeypatch: pytest.MonkeyPatch
-) -> GraphStore:
-    """Point the app at the scenario on one engine; return that engine's store for expected answers."""
-    if request.param == "ladybug":
-        monkeypatch.setenv("LINEAGE_BACKEND", "embedded")
-        monkeypatch.setenv("LINEAGE_DB_PATH", str(scenario_db))
-        return expected
+def _app_on_neo4j(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> GraphStore:
+    """Load the scenario into the session's Neo4j and point the app at it."""
     uri, user, password = request.getfixturevalue("neo4j_connection")
     store: GraphStore = request.getfixturevalue("neo4j_store")
     store.clear()
@@ -81,6 +74,38 @@ def app_store(
                         "NEO4J_PASSWORD": password}.items():
         monkeypatch.setenv(name, value)
     return store
+
+
+@pytest.fixture(params=["ladybug", "neo4j"])
+def app_store(
+    request: pytest.FixtureRequest, scenario_db: Path, expected: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> GraphStore:
+    """Point the app at the scenario on one engine; return that engine's store for expected answers."""
+    if request.param == "neo4j":
+        return _app_on_neo4j(request, monkeypatch)
+    monkeypatch.setenv("LINEAGE_BACKEND", "embedded")
+    monkeypatch.setenv("LINEAGE_DB_PATH", str(scenario_db))
+    return expected
+
+
+@pytest.fixture(params=["ladybug", "neo4j"])
+def review_history_of(
+    request: pytest.FixtureRequest, scenario_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], list[Review]]:
+    """Point the app at a writable scenario on one engine; return a reader of review history."""
+    if request.param == "neo4j":
+        store = _app_on_neo4j(request, monkeypatch)
+        return store.review_history
+    copy = tmp_path / "review.lbug"
+    shutil.copy(scenario_db, copy)
+    monkeypatch.setenv("LINEAGE_BACKEND", "embedded")
+    monkeypatch.setenv("LINEAGE_DB_PATH", str(copy))
+
+    def read(key: str) -> list[Review]:
+        with LadybugStore(copy, read_only=True) as store:
+            return store.review_history(key)
+
+    return read
 
 
 @pytest.fixture

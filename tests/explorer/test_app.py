@@ -18,7 +18,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.nav import PAGES
-from graph.ladybug.store import LadybugStore
 from graph.model import Evidence, LinkStatus
 from graph.store import GraphStore
 from tests.contract.scenario import KID1, KID3, MOM
@@ -133,15 +132,13 @@ def test_analyst_counts_match_the_graph(app_store: GraphStore) -> None:
     assert metric(known, "Children separated and not reunified on 2018-06-20") == late.total != census.total
 
 
-def test_review_decision_is_written_and_shown_in_history(writable_db: Path) -> None:
+def test_review_decision_is_written_and_shown_in_history(review_history_of) -> None:
     at = open_page("review", target=CLAIM)
     at.text_input(key="reviewer").input("Caseworker 7")
     at.text_area(key="reason").input("DNA result confirms parentage")
     at.button(key="confirm").click().run()
     assert not at.error, [e.value for e in at.error]
-    with LadybugStore(writable_db, read_only=True) as store:
-        history = store.review_history(CLAIM)
-    assert [r.decision for r in history] == [LinkStatus.CONFIRMED]
+    assert [r.decision for r in review_history_of(CLAIM)] == [LinkStatus.CONFIRMED]
     after = open_page("review", target=CLAIM)
     assert list(after.dataframe[-1].value["reason"]) == ["DNA result confirms parentage"]
 
