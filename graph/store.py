@@ -303,32 +303,28 @@ class GraphStore(ABC):
             )
         return sorted(result, key=lambda w: (hood.hops[w.person.person_id], w.person.person_id))
 
-    def separated_not_reunified(self, on: date, known_on: date | None = None) -> list[CensusRow]:
+    def separated_not_reunified(
+        self, on: date, known_on: date | None = None, limit: int | None = None
+    ) -> list[CensusRow]:
         """Children separated on or before `on` and not reunified by its end, as known on `known_on`.
 
-        Each row also says where the child was at the end of `on` (its covering stay), if known.
+        Each row also says where the child was at the end of `on` (its covering stay, the latest
+        starting one if several cover), if known. Rows come by child id, then separation id;
+        `limit` keeps only the first rows (a page for the explorer: at a million persons the full
+        list is ~100k rows, whose typed records take seconds to build; `census()` counts them).
         """
-        at = end_of_day(on)
-        known = _known(known_on)
+        limit = _check_limit(limit)
         with self._operation("separated_not_reunified"):
-            rows = self._fetch_census(on, known)
-            stays = self._fetch_stays([r["person"]["person_id"] for r in rows], known)
-        covering: dict[str, Row] = {}
-        for r in sorted(stays, key=lambda r: (r["stay"]["start"], r["stay"]["stay_id"])):
-            s = r["stay"]
-            if s["start"] < at and (s["end"] is None or s["end"] >= at):
-                covering[s["person_id"]] = r
-        result = []
-        for r in rows:
-            c = covering.get(r["person"]["person_id"])
-            result.append(
-                CensusRow(
-                    person=Person.model_validate(r["person"]),
-                    separation=Separation.model_validate(r["separation"]),
-                    stay=Stay.model_validate(c["stay"]) if c else None,
-                    facility=Facility.model_validate(c["facility"]) if c else None,
-                )
+            rows = self._fetch_census_rows(on, end_of_day(on), _known(known_on), limit)
+        result = [
+            CensusRow(
+                person=Person.model_validate(r["person"]),
+                separation=Separation.model_validate(r["separation"]),
+                stay=Stay.model_validate(r["stay"]) if r["stay"] else None,
+                facility=Facility.model_validate(r["facility"]) if r["facility"] else None,
             )
+            for r in rows
+        ]
         return sorted(result, key=lambda x: (x.person.person_id, x.separation.separation_id))
 
     def census(self, on: date, known_on: date | None = None) -> Census:
@@ -350,7 +346,7 @@ class GraphStore(ABC):
         return Census(on=on, known_on=known_on, total=total, by_facility=by_facility, by_agency=by_agency)
 
     def orphaned_children(
-        self, reasons: Sequence[OrphanReason | str] | None = None
+        self, reasons: Sequence[OrphanReason | str] | None = None, limit: int | None = None
     ) -> list[OrphanRow]:
         """Children matching any of the orphan definitions asked for (all by default).
 
@@ -362,15 +358,18 @@ class GraphStore(ABC):
         - parent_location_unknown: a linked parent has no custody stay on record, or their last
           stay (latest start, then highest stay_id) ended in a transfer with no stay after it.
 
-        Rejected links never count.
+        Rejected links never count. Rows come by child id; `limit` keeps the first ones (only
+        their person records are fetched, so a page of a large scan stays fast).
         """
         wanted = [OrphanReason(r) for r in (reasons or list(OrphanReason))]
+        limit = _check_limit(limit)
         with self._operation("orphaned_children"):
             found = self._fetch_orphans(wanted)
-            persons = {p["person_id"]: p for p in self._fetch_persons(sorted(found))}
+            kept = sorted(found)[:limit] if limit is not None else sorted(found)
+            persons = {p["person_id"]: p for p in self._fetch_persons(kept)}
         return [
             OrphanRow(child=Person.model_validate(persons[cid]), reasons=sorted(found[cid], key=wanted.index))
-            for cid in sorted(found)
+            for cid in kept
         ]
 
     def provenance(self, key: str) -> Provenance:
@@ -481,17 +480,21 @@ class GraphStore(ABC):
         """Rows {stay, facility} for the persons' stays (recorded before `known_before` if set)."""
 
     @abstractmethod
-    def _fetch_census(self, on: date, known_before: datetime | None) -> list[Row]:
-        """Rows {person, separation}: children (is_child) SEPARATED by a separation with
-        date <= on (and recorded_at < known_before), not reunified by `on` as known then:
-        reunified_on is None, or > on, or (known_before set and reunified_recorded_at is None or
-        >= known_before)."""
+    def _fetch_census_rows(
+        self, on: date, at: datetime, known_before: datetime | None, limit: int | None
+    ) -> list[Row]:
+        """Rows {person, separation, stay, facility}: children (is_child) SEPARATED by a
+        separation with date <= on (and recorded_at < known_before), not reunified by `on` as
+        known then: reunified_on is None, or > on, or (known_before set and
+        reunified_recorded_at is None or >= known_before). `stay`/`facility`: the child's stay
+        covering instant `at` (recorded before `known_before` if set) with the latest
+        (start, stay_id), or None. The first `limit` rows by (person_id, separation_id)."""
 
     @abstractmethod
     def _fetch_census_counts(
         self, on: date, at: datetime, known_before: datetime | None
     ) -> tuple[int, list[Row]]:
-        """(distinct children of `_fetch_census`, rows {facility_id, facility_name, agency,
+        """(distinct children of `_fetch_census_rows`, rows {facility_id, facility_name, agency,
         children}): per facility of a stay covering instant `at` (recorded before
         `known_before` if set), children counted once each; children with no covering stay in
         one row whose facility_id, facility_name and agency are None."""
@@ -562,6 +565,12 @@ def _check_hops(hops: int) -> int:
     if not isinstance(hops, int) or not 1 <= hops <= MAX_HOPS:
         raise ValueError(f"hops must be a whole number from 1 to {MAX_HOPS}")
     return hops
+
+
+def _check_limit(limit: int | None) -> int | None:
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise ValueError("limit must be None or a whole number >= 0")
+    return limit
 
 
 def _known(known_on: date | None) -> datetime | None:

@@ -44,6 +44,7 @@ SEARCH_KEYS_EXISTING = "LOAD FROM $rows MATCH (s:SearchKey {key: k}) RETURN s.ke
 NODES = "MATCH (n:{table}) WHERE {conditions} RETURN n ORDER BY n.`{key}`"
 NODES_CONDITION = "n.`{column}` = ${parameter}"
 LIMITED = " LIMIT $limit"
+PERSON_BY_ID = "MATCH (p:Person {person_id: $id}) RETURN p"
 PERSONS_BY_ID = "LOAD FROM $rows MATCH (p:Person {person_id: k}) RETURN p"
 RECORDS_BY_KEY = "LOAD FROM $rows MATCH (r:SourceRecord {record_key: k}) RETURN r"
 
@@ -92,19 +93,24 @@ WHERE e.recorded_at IS NULL OR e.recorded_at < $known
 RETURN p.person_id AS from_key, f.facility_id AS to_key, e, f
 """
 
-CENSUS = """
-MATCH (s:Separation)-[:SEPARATED]->(p:Person)
-WHERE p.is_child AND s.`date` <= $day AND s.recorded_at < $known
-  AND (s.reunified_on IS NULL OR s.reunified_on > $day
-       OR ($has_known AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known)))
-RETURN p, s
-"""
-
 _CENSUS_MATCH = """
 MATCH (s:Separation)-[:SEPARATED]->(p:Person)
 WHERE p.is_child AND s.`date` <= $day AND s.recorded_at < $known
   AND (s.reunified_on IS NULL OR s.reunified_on > $day
        OR ($has_known AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known)))
+"""
+CENSUS_ROWS = _CENSUS_MATCH + """
+RETURN p, s ORDER BY p.person_id, s.separation_id LIMIT $limit
+"""
+#: The census children's stays covering instant $at, up to child id $last: one join instead of
+#: one stay lookup per child (the store keeps the latest covering stay of each child).
+CENSUS_COVERING = _CENSUS_MATCH + """
+  AND p.person_id <= $last
+WITH DISTINCT p
+MATCH (p)-[st:STAYED_AT]->(f:Facility)
+WHERE st.start < $at AND (st.`end` IS NULL OR st.`end` >= $at)
+  AND (st.recorded_at IS NULL OR st.recorded_at < $known)
+RETURN p.person_id, f.facility_id, st, f
 """
 CENSUS_TOTAL = _CENSUS_MATCH + "RETURN count(DISTINCT p.person_id)"
 CENSUS_BY_FACILITY = _CENSUS_MATCH + """

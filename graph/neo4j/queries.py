@@ -10,8 +10,11 @@ Compare with `graph/ladybug/queries.py` when the engines disagree.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from enum import Enum
 from functools import cache
-from typing import get_origin
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from graph.model import (
     FAMILY_TYPES,
@@ -39,27 +42,92 @@ def list_fields(kind: type[Node] | type[Rel]) -> tuple[str, ...]:
     return tuple(n for n, f in kind.model_fields.items() if get_origin(f.annotation) is list)
 
 
-def _union_sets(var: str, kind: type[Node] | type[Rel]) -> str:
-    """`SET` clauses appending new list items after the stored ones, without duplicates."""
-    return "".join(
-        f"\nSET {var}.{f} = reduce(acc = coalesce({var}.{f}, []), x IN row.lists.{f} | "
-        f"CASE WHEN x IN acc THEN acc ELSE acc + x END)"
-        for f in list_fields(kind)
+def _field_type(annotation: Any) -> str:
+    """How a model field travels in an upsert row (see `graph.neo4j.rows`)."""
+    if get_origin(annotation) in (Union, UnionType):
+        inner = [a for a in get_args(annotation) if a is not type(None)]
+        if len(inner) == 1:
+            return _field_type(inner[0])
+    elif get_origin(annotation) is list:
+        return "list"
+    elif isinstance(annotation, type):
+        if issubclass(annotation, Enum) or annotation is str:
+            return "str"
+        # bool before int and datetime before date: each is a subclass of the other.
+        for python_type, name in ((bool, "bool"), (int, "int"), (float, "float"),
+                                  (datetime, "datetime"), (date, "date")):
+            if issubclass(annotation, python_type):
+                return name
+    raise TypeError(f"no upsert encoding for annotation {annotation!r}")
+
+
+@cache
+def field_types(kind: type[Node] | type[Rel]) -> tuple[tuple[str, str], ...]:
+    """(field, type) of every model field, in the order upsert rows carry them."""
+    return tuple((name, _field_type(f.annotation)) for name, f in kind.model_fields.items())
+
+
+#: Text field → typed value; an empty field is a null (or an empty list).
+_DECODE = {
+    "str": "CASE {v} WHEN '' THEN null ELSE {v} END",
+    "int": "toInteger({v})",
+    "float": "toFloat({v})",
+    "bool": "CASE {v} WHEN 'true' THEN true WHEN 'false' THEN false END",
+    "date": "CASE {v} WHEN '' THEN null ELSE date({v}) END",
+    "datetime": "CASE {v} WHEN '' THEN null ELSE localdatetime({v}) END",
+    "list": "CASE {v} WHEN '' THEN [] ELSE split({v}, $list_sep) END",
+}
+
+
+def _rows_header(kind: type[Node] | type[Rel], as_text: bool) -> str:
+    """`row` as a list of typed field values, from text rows or from value lists."""
+    if not as_text:
+        return "UNWIND $rows AS row"
+    decoded = ",\n  ".join(
+        _DECODE[t].format(v=f"v[{i}]") for i, (_, t) in enumerate(field_types(kind))
     )
+    return f"UNWIND $rows AS line\nWITH split(line, $field_sep) AS v\nWITH [\n  {decoded}\n] AS row"
 
 
-def _node_upsert(kind: type[Node]) -> str:
-    # `row.props` holds only non-null scalars: `SET +=` with a null would erase the property.
+def _at(kind: type[Node] | type[Rel], name: str) -> str:
+    return f"row[{[n for n, _ in field_types(kind)].index(name)}]"
+
+
+def _sets(var: str, kind: type[Node] | type[Rel], skip: tuple[str, ...]) -> str:
+    """One `SET` applying the merge rules of `GraphBatch` to every field not in `skip`.
+
+    A null never erases (`coalesce`); list fields (de-duplicated by the client) append the items
+    not stored yet, old order first.
+    """
+    items = []
+    for name, t in field_types(kind):
+        if name in skip:
+            continue
+        new = _at(kind, name)
+        if t == "list":
+            old = f"coalesce({var}.{name}, [])"
+            items.append(f"{var}.{name} = {old} + [x IN {new} WHERE NOT x IN {old}]")
+        else:
+            items.append(f"{var}.{name} = coalesce({new}, {var}.{name})")
+    return "\nSET " + ",\n    ".join(items)
+
+
+def _node_upsert(kind: type[Node], as_text: bool) -> str:
     query = (
-        f"UNWIND $rows AS row\nMERGE (n:{kind.label} {{{kind.key}: row.key}})\nSET n += row.props"
-        + _union_sets("n", kind)
+        f"{_rows_header(kind, as_text)}\nMERGE (n:{kind.label} {{{kind.key}: {_at(kind, kind.key)}}})"
     )
-    if kind is Person:
-        query += (
-            f"\nWITH n, row\nCALL (n, row) {{\n  UNWIND row.lists.search_keys AS key\n"
-            f"  MERGE (k:{SEARCH_LABEL} {{{SEARCH_KEY}: key}})\n  MERGE (n)-[:{HAS_KEY}]->(k)\n}}"
-        )
-    return query
+    if kind is not Person:
+        return query + _sets("n", kind, (kind.key,))
+    # Search keys not on the person before this row get their SearchKey node and HAS_KEY edge.
+    keys = _at(kind, "search_keys")
+    return (
+        query
+        + "\nWITH n, row, coalesce(n.search_keys, []) AS before"
+        + _sets("n", kind, (kind.key,))
+        + f"\nWITH n, [key IN {keys} WHERE NOT key IN before] AS fresh"
+        + f"\nCALL (n, fresh) {{\n  UNWIND fresh AS key\n"
+        f"  MERGE (k:{SEARCH_LABEL} {{{SEARCH_KEY}: key}})\n  MERGE (n)-[:{HAS_KEY}]->(k)\n}}"
+    )
 
 
 _NODE_BY_LABEL = {kind.label: kind for kind in NODE_KINDS}
@@ -74,39 +142,45 @@ def _guards(kind: type[Rel]) -> str:
     """Keep the strongest evidence ever stated, and never reset a review to pending."""
     sets = ""
     if "evidence_rank" in kind.model_fields:
+        evidence, rank = _at(kind, "evidence"), _at(kind, "evidence_rank")
         sets += (
-            "\nWITH r, row, (r.evidence_rank IS NULL OR row.guarded.evidence_rank > r.evidence_rank)"
-            " AS stronger"
-            "\nSET r.evidence = CASE WHEN stronger THEN row.guarded.evidence ELSE r.evidence END,"
-            "\n    r.evidence_rank = CASE WHEN stronger THEN row.guarded.evidence_rank"
-            " ELSE r.evidence_rank END"
+            f"\nWITH r, row, (r.evidence_rank IS NULL OR {rank} > r.evidence_rank) AS stronger"
+            f"\nSET r.evidence = CASE WHEN stronger THEN {evidence} ELSE r.evidence END,"
+            f"\n    r.evidence_rank = CASE WHEN stronger THEN {rank} ELSE r.evidence_rank END"
         )
     if "status" in kind.model_fields:
+        status = _at(kind, "status")
         reviewed = ", ".join(f"'{s}'" for s in (LinkStatus.CONFIRMED, LinkStatus.REJECTED))
         sets += (
-            f"\nSET r.status = CASE WHEN row.guarded.status = '{LinkStatus.PENDING}' "
-            f"AND r.status IN [{reviewed}] THEN r.status ELSE row.guarded.status END"
+            f"\nSET r.status = CASE WHEN {status} = '{LinkStatus.PENDING}' "
+            f"AND r.status IN [{reviewed}] THEN r.status ELSE {status} END"
         )
     return sets
 
 
-def _rel_upsert(kind: type[Rel], rtype: str) -> str:
+def _rel_upsert(kind: type[Rel], rtype: str, as_text: bool) -> str:
     a, b = _NODE_BY_LABEL[kind.from_label], _NODE_BY_LABEL[kind.to_label]
     return (
-        f"UNWIND $rows AS row\n"
-        f"MATCH (a:{a.label} {{{a.key}: row.from}})\n"
-        f"MATCH (b:{b.label} {{{b.key}: row.to}})\n"
-        f"MERGE (a)-[r:{rtype} {{{kind.key}: row.key}}]->(b)\n"
-        f"SET r += row.props" + _guards(kind) + _union_sets("r", kind)
+        f"{_rows_header(kind, as_text)}\n"
+        f"MATCH (a:{a.label} {{{a.key}: {_at(kind, kind.from_field)}}})\n"
+        f"MATCH (b:{b.label} {{{b.key}: {_at(kind, kind.to_field)}}})\n"
+        f"MERGE (a)-[r:{rtype} {{{kind.key}: {_at(kind, kind.key)}}}]->(b)"
+        + _sets("r", kind, (kind.key, *guarded_fields(kind)))
+        + _guards(kind)
         + "\nRETURN count(*) AS written"
     )
 
 
-#: label → upsert statement; `$rows` items are {key, props, lists}.
-NODE_UPSERT: dict[str, str] = {kind.label: _node_upsert(kind) for kind in NODE_KINDS}
-#: relationship type → upsert statement; `$rows` items are {key, from, to, props, guarded, lists}.
-REL_UPSERT: dict[str, str] = {
-    rtype: _rel_upsert(kind, rtype) for kind in REL_KINDS for rtype in rel_types(kind)
+#: (label, rows as text?) → upsert statement; rows carry `field_types(kind)` in order.
+NODE_UPSERT: dict[tuple[str, bool], str] = {
+    (kind.label, as_text): _node_upsert(kind, as_text) for kind in NODE_KINDS for as_text in (True, False)
+}
+#: (relationship type, rows as text?) → upsert statement returning `written`.
+REL_UPSERT: dict[tuple[str, bool], str] = {
+    (rtype, as_text): _rel_upsert(kind, rtype, as_text)
+    for kind in REL_KINDS
+    for rtype in rel_types(kind)
+    for as_text in (True, False)
 }
 
 CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
@@ -191,19 +265,6 @@ WHERE $known_before IS NULL OR s.recorded_at IS NULL OR s.recorded_at < $known_b
 RETURN properties(s) AS stay, properties(f) AS facility
 """
 
-# Starts from the (range-indexed) separation date, so it never scans stays or all persons.
-CENSUS = """
-MATCH (s:Separation)
-WHERE s.date <= $on
-  AND ($known_before IS NULL OR s.recorded_at < $known_before)
-  AND (s.reunified_on IS NULL OR s.reunified_on > $on
-       OR ($known_before IS NOT NULL
-           AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known_before)))
-MATCH (s)-[:SEPARATED]->(p:Person)
-WHERE p.is_child
-RETURN properties(p) AS person, properties(s) AS separation
-"""
-
 _CENSUS_MATCH = """
 MATCH (s:Separation)
 WHERE s.date <= $on
@@ -213,6 +274,21 @@ WHERE s.date <= $on
            AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known_before)))
 MATCH (s)-[:SEPARATED]->(p:Person)
 WHERE p.is_child
+"""
+# Starts from the (range-indexed) separation date, so it never scans stays or all persons; the
+# covering stay is picked per child in the database, so no stay but that one is carried out.
+CENSUS_ROWS = _CENSUS_MATCH + """
+WITH p, s
+ORDER BY p.person_id, s.separation_id
+LIMIT $limit
+RETURN properties(p) AS person, properties(s) AS separation, COLLECT {
+  MATCH (p)-[st:STAYED_AT]->(f:Facility)
+  WHERE st.start < $at AND (st.end IS NULL OR st.end >= $at)
+    AND ($known_before IS NULL OR st.recorded_at IS NULL OR st.recorded_at < $known_before)
+  RETURN [properties(st), properties(f)]
+  ORDER BY st.start DESC, st.stay_id DESC
+  LIMIT 1
+} AS covering
 """
 CENSUS_TOTAL = _CENSUS_MATCH + "RETURN count(DISTINCT p) AS total"
 CENSUS_BY_FACILITY = _CENSUS_MATCH + """

@@ -1,10 +1,12 @@
 """`Neo4jStore`: the `GraphStore` hooks over the official Neo4j driver.
 
 Writes run as `UNWIND $rows` batches in managed write transactions (`execute_write`, retried by
-the driver on transient errors); reads run in managed read transactions, so a cluster routes them
-to a reader. Sessions share the driver's bookmark manager, so a read after a write sees it even
-in a cluster. Everything returned is plain Python: neo4j.time values become naive
-`datetime`/`date` (the model's convention), and property maps are shaped to the model's fields.
+the driver on transient errors), each row sent as one delimited text the statement decodes
+(`graph.neo4j.rows`: the pure-Python Bolt packer was the bottleneck); reads run in managed read
+transactions, so a cluster routes them to a reader. Sessions share the driver's bookmark
+manager, so a read after a write sees it even in a cluster. Everything returned is plain
+Python: neo4j.time values become naive `datetime`/`date` (the model's convention), and property
+maps are shaped to the model's fields.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ from graph.model import (
     Stay,
 )
 from graph.neo4j import queries as q
+from graph.neo4j.rows import FIELD_SEP, LIST_SEP, encode
 from graph.neo4j.schema import schema_statements
 from graph.store import MAX_HOPS, GraphStore, Row
 
 _NO_LIMIT = 2**63 - 1
+#: The separators of text rows (`graph.neo4j.rows`), passed as parameters.
+_SEPARATORS = {"field_sep": FIELD_SEP, "list_sep": LIST_SEP}
 _ORPHAN_CUSTODY_REASON = {
     OrphanReason.PARENT_REMOVED: "removed",
     OrphanReason.PARENT_RELEASED: "released",
@@ -147,20 +152,21 @@ class Neo4jStore(GraphStore):
 
     # ---------------------------------------------------------------- writes
     def _write_rows(self, kind: type[Node] | type[Rel], rows: list[Row]) -> None:
-        lists = q.list_fields(kind)
+        fields = q.field_types(kind)
         if issubclass(kind, Node):
-            payload = [_node_payload(kind, row, lists) for row in rows]
-            self._write(lambda tx: tx.run(q.NODE_UPSERT[kind.label], rows=payload).consume())
+            as_text, payload = encode(fields, rows)
+            statement = q.NODE_UPSERT[kind.label, as_text]
+            self._write(lambda tx: tx.run(statement, _SEPARATORS, rows=payload).consume())
             return
         by_type: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
-            by_type[row["kind"] if kind is FamilyLink else kind.rel_type].append(
-                _rel_payload(kind, row, lists)
-            )
+            by_type[row["kind"] if kind is FamilyLink else kind.rel_type].append(row)
+        encoded = {rtype: encode(fields, typed) for rtype, typed in by_type.items()}
 
         def work(tx: ManagedTransaction) -> None:
-            for rtype, payload in by_type.items():
-                written = tx.run(q.REL_UPSERT[rtype], rows=payload).single(strict=True)["written"]
+            for rtype, (as_text, payload) in encoded.items():
+                statement = q.REL_UPSERT[rtype, as_text]
+                written = tx.run(statement, _SEPARATORS, rows=payload).single(strict=True)["written"]
                 if written != len(payload):
                     # Raising inside the transaction function rolls the whole batch back.
                     raise GraphStoreError(
@@ -216,10 +222,20 @@ class Neo4jStore(GraphStore):
         rows = self._read(q.STAYS, ids=person_ids, known_before=known_before)
         return [{"stay": _shape(Stay, r["stay"]), "facility": _shape(Facility, r["facility"])} for r in rows]
 
-    def _fetch_census(self, on: date, known_before: datetime | None) -> list[Row]:
-        rows = self._read(q.CENSUS, on=on, known_before=known_before)
+    def _fetch_census_rows(
+        self, on: date, at: datetime, known_before: datetime | None, limit: int | None
+    ) -> list[Row]:
+        rows = self._read(
+            q.CENSUS_ROWS, on=on, at=at, known_before=known_before,
+            limit=_NO_LIMIT if limit is None else limit,
+        )
         return [
-            {"person": _shape(Person, r["person"]), "separation": _shape(Separation, r["separation"])}
+            {
+                "person": _shape(Person, r["person"]),
+                "separation": _shape(Separation, r["separation"]),
+                "stay": _shape(Stay, r["covering"][0][0]) if r["covering"] else None,
+                "facility": _shape(Facility, r["covering"][0][1]) if r["covering"] else None,
+            }
             for r in rows
         ]
 
@@ -274,31 +290,6 @@ def _hops(hops: int) -> int:
     if not isinstance(hops, int) or isinstance(hops, bool) or not 1 <= hops <= MAX_HOPS:
         raise ValueError(f"hops must be a whole number from 1 to {MAX_HOPS}")
     return hops
-
-
-def _props(row: Row, skip: tuple[str, ...]) -> Row:
-    """What `SET +=` may write: a null or empty string never erases a known value."""
-    return {k: v for k, v in row.items() if v is not None and v != "" and k not in skip}
-
-
-def _node_payload(kind: type[Node], row: Row, lists: tuple[str, ...]) -> Row:
-    return {
-        "key": row[kind.key],
-        "props": _props(row, lists),
-        "lists": {f: row.get(f) or [] for f in lists},
-    }
-
-
-def _rel_payload(kind: type[Rel], row: Row, lists: tuple[str, ...]) -> Row:
-    guarded = q.guarded_fields(kind)
-    return {
-        "key": row[kind.key],
-        "from": row[kind.from_field],
-        "to": row[kind.to_field],
-        "props": _props(row, lists + guarded),
-        "guarded": {f: row[f] for f in guarded},
-        "lists": {f: row.get(f) or [] for f in lists},
-    }
 
 
 def _shape(kind: type[Node] | type[Rel], props: dict[str, Any]) -> Row:

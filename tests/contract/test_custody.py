@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from graph.model import Agency, ReleaseReason
 from tests.contract.scenario import DAD, KID1, KID2, MOM
 
@@ -76,3 +78,14 @@ def test_census_counts_by_facility_and_agency(scenario_store):
     assert [(c.facility_id, c.children) for c in late.by_facility] == [("ORR-CASA1", 1), (None, 1)]
     assert late.by_agency == {"ORR": 1, "unknown": 1}
     assert scenario_store.census(date(2018, 5, 10)).total == 0
+
+
+def test_census_rows_limit_keeps_the_first_rows_with_their_stays(scenario_store):
+    full = scenario_store.separated_not_reunified(date(2018, 6, 20))
+    assert scenario_store.separated_not_reunified(date(2018, 6, 20), limit=1) == full[:1]
+    assert scenario_store.separated_not_reunified(date(2018, 6, 20), limit=5) == full
+    known = scenario_store.separated_not_reunified(date(2018, 7, 25), known_on=date(2018, 8, 1), limit=1)
+    assert [(r.person.person_id, r.separation.separation_id) for r in known] == [(KID1, "SEP-1")]
+    assert scenario_store.separated_not_reunified(date(2018, 6, 20), limit=0) == []
+    with pytest.raises(ValueError):
+        scenario_store.separated_not_reunified(date(2018, 6, 20), limit=-1)

@@ -102,7 +102,9 @@ def test_search_and_census_seek_indexes_instead_of_scanning(neo):
     search = _plan_operators(neo, q.SEARCH, keys=["n:lopez"], prefixes=["n:lop"], limit=10)
     assert "NodeUniqueIndexSeekByRange" in search and "NodeUniqueIndexSeek" in search
     assert not {"AllNodesScan", "NodeByLabelScan"} & set(search)
-    census = _plan_operators(neo, q.CENSUS, on=date(2018, 6, 1), known_before=None)
+    census = _plan_operators(
+        neo, q.CENSUS_ROWS, on=date(2018, 6, 1), at=datetime(2018, 6, 2), known_before=None, limit=100
+    )
     assert "NodeIndexSeekByRange" in census
     assert not {"AllNodesScan", "NodeByLabelScan", "DirectedAllRelationshipsScan"} & set(census)
 
@@ -140,6 +142,21 @@ def test_values_come_back_as_naive_python_types(neo):
     assert type(mom.dob) is date
     start = neo.custody_chain(MOM)[0].stay.start
     assert type(start) is datetime and start.tzinfo is None
+
+
+
+@pytest.mark.parametrize("odd", ["Ana\x1fMaría", "Ana\x1eMaría"])
+def test_rows_the_text_form_cannot_carry_go_as_values_with_the_same_rules(neo, odd):
+    """A separator inside a value sends the batch as value lists (graph/neo4j/rows.py)."""
+    neo.upsert(scenario())
+    mom = neo.get_person(MOM)
+    neo.upsert(GraphBatch(persons=[Person(person_id=MOM, given_names=odd, sources=["x", "x", "y"])]))
+    again = neo.get_person(MOM)
+    assert again.given_names == odd
+    assert again.surnames == mom.surnames and again.dob == mom.dob
+    assert again.sources == [*mom.sources, "x", "y"]
+    persons = neo._fetch_nodes(Person, {}, None)
+    assert _internal_counts(neo)[1] == sum(len(p["search_keys"]) for p in persons)
 
 
 # ---------------------------------------------------------------------------- launcher
