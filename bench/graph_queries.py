@@ -263,6 +263,9 @@ def main() -> None:
             store, close = open_engine(engine, Path(tmp))
             try:
                 store.clear()
+                # Neo4j's constraints and indexes: without them every MERGE scans its label and the
+                # load goes quadratic (LadybugDB creates its schema on open).
+                store.init_schema()
                 started = time.perf_counter()
                 for batch in batches:
                     store.upsert(batch)
