@@ -48,41 +48,33 @@ CENSUS_DAY = date(2018, 6, 20)
 AGENCY_OF = [(Agency.CBP, FacilityType.BP_STATION), (Agency.ICE, FacilityType.ICE_DETENTION),
              (Agency.ORR, FacilityType.ORR_SHELTER)]
 
-# The least bare query returning the same rows as each operation, per engine.
+# The least bare query returning the same rows as each operation: the same Cypher on both
+# engines except the variable-length walk, whose shortest-path syntax differs.
+_BARE_SHARED: dict[str, str] = {
+        "custody_chain": "MATCH (p:Person {person_id: $id})-[s:STAYED_AT]->(f:Facility) "
+                         "RETURN s, f ORDER BY s.start",
+        "census": "MATCH (s:Separation)-[:SEPARATED]->(p:Person) WHERE p.is_child AND s.date <= $day "
+                  "AND (s.reunified_on IS NULL OR s.reunified_on > $day) WITH DISTINCT p "
+                  "OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility) WHERE st.start < $at "
+                  "AND (st.`end` IS NULL OR st.`end` >= $at) RETURN f.facility_id, count(DISTINCT p)",
+        "census_rows": "MATCH (s:Separation)-[:SEPARATED]->(p:Person) WHERE p.is_child AND s.date <= $day "
+                       "AND (s.reunified_on IS NULL OR s.reunified_on > $day) "
+                       "WITH p, s ORDER BY p.person_id LIMIT 100 "
+                       "OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility) WHERE st.start < $at "
+                       "AND (st.`end` IS NULL OR st.`end` >= $at) RETURN p, s, st, f",
+        "orphans_no_parent": "MATCH (c:Person) WHERE c.is_child AND NOT EXISTS "
+                             "{ MATCH (:Person)-[:PARENT_OF|GUARDIAN_OF]->(c) } RETURN c",
+}
 BARE: dict[str, dict[str, str]] = {
     "embedded": {
         "relatives": "MATCH (a:Person {person_id: $id})-[:PARENT_OF|SIBLING_OF|GUARDIAN_OF|RELATIVE_OF"
                      "* SHORTEST 1..3]-(b:Person) RETURN DISTINCT b.person_id",
-        "custody_chain": "MATCH (p:Person {person_id: $id})-[s:STAYED_AT]->(f:Facility) "
-                         "RETURN s, f ORDER BY s.start",
-        "census": "MATCH (s:Separation)-[:SEPARATED]->(p:Person) WHERE p.is_child AND s.date <= $day "
-                  "AND (s.reunified_on IS NULL OR s.reunified_on > $day) WITH DISTINCT p "
-                  "OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility) WHERE st.start < $at "
-                  "AND (st.`end` IS NULL OR st.`end` >= $at) RETURN f.facility_id, count(DISTINCT p)",
-        "census_rows": "MATCH (s:Separation)-[:SEPARATED]->(p:Person) WHERE p.is_child AND s.date <= $day "
-                       "AND (s.reunified_on IS NULL OR s.reunified_on > $day) "
-                       "WITH p, s ORDER BY p.person_id LIMIT 100 "
-                       "OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility) WHERE st.start < $at "
-                       "AND (st.`end` IS NULL OR st.`end` >= $at) RETURN p, s, st, f",
-        "orphans_no_parent": "MATCH (c:Person) WHERE c.is_child AND NOT EXISTS "
-                             "{ MATCH (:Person)-[:PARENT_OF|GUARDIAN_OF]->(c) } RETURN c",
+        **_BARE_SHARED,
     },
     "neo4j": {
         "relatives": "MATCH (a:Person {person_id: $id})-[:PARENT_OF|SIBLING_OF|GUARDIAN_OF|RELATIVE_OF"
                      "*1..3]-(b:Person) WHERE b <> a RETURN DISTINCT b.person_id",
-        "custody_chain": "MATCH (p:Person {person_id: $id})-[s:STAYED_AT]->(f:Facility) "
-                         "RETURN s, f ORDER BY s.start",
-        "census": "MATCH (s:Separation)-[:SEPARATED]->(p:Person) WHERE p.is_child AND s.date <= $day "
-                  "AND (s.reunified_on IS NULL OR s.reunified_on > $day) WITH DISTINCT p "
-                  "OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility) WHERE st.start < $at "
-                  "AND (st.`end` IS NULL OR st.`end` >= $at) RETURN f.facility_id, count(DISTINCT p)",
-        "census_rows": "MATCH (s:Separation)-[:SEPARATED]->(p:Person) WHERE p.is_child AND s.date <= $day "
-                       "AND (s.reunified_on IS NULL OR s.reunified_on > $day) "
-                       "WITH p, s ORDER BY p.person_id LIMIT 100 "
-                       "OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility) WHERE st.start < $at "
-                       "AND (st.`end` IS NULL OR st.`end` >= $at) RETURN p, s, st, f",
-        "orphans_no_parent": "MATCH (c:Person) WHERE c.is_child AND NOT EXISTS "
-                             "{ MATCH (:Person)-[:PARENT_OF|GUARDIAN_OF]->(c) } RETURN c",
+        **_BARE_SHARED,
     },
 }
 
