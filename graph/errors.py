@@ -19,3 +19,7 @@ class NotFoundError(GraphStoreError):
 
 class Neo4jLauncherError(GraphStoreError):
     """The local Neo4j server cannot be fetched, started or stopped (Java, Maven, ports)."""
+
+
+class PermissionDeniedError(GraphStoreError):
+    """The caller's role may not run this operation or see this data (see graph/access.py)."""

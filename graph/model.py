@@ -254,6 +254,11 @@ class LoadBatch(Node):
     rows_in: int = Field(default=0, description="data rows read")
     loaded: int = Field(default=0, description="rows now in the graph")
     quarantined: int = Field(default=0, description="rows set aside with a reason")
+    synthetic: bool = Field(
+        default=False,
+        description="the file is `lineage synth` output (its hash is in the scenario's manifest); "
+        "trainers may only open a graph whose every batch is synthetic",
+    )
 
 
 class QuarantineEntry(Node):
