@@ -19,6 +19,7 @@ from loaders.errors import LoaderError
 from loaders.pipeline import DEFAULT_CHUNK_ROWS, LoadReport, ledger_path_for, load_paths
 from loaders.synth import MessRates, SynthConfig, generate
 from loaders.synth.facilities import DEFAULT_LIST
+from loaders.synth.manifest import MANIFEST_FILE
 
 
 def synth(
@@ -60,7 +61,7 @@ def load(
 ) -> None:
     """Load agency files into the graph; rows that fail are quarantined, with their reasons."""
     files = [f for p in paths for f in (sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p])]
-    files = [f for f in files if f.name != "ground_truth.json"]
+    files = [f for f in files if f.name not in ("ground_truth.json", MANIFEST_FILE)]
     settings = Settings()
     try:
         with open_store(settings) as store:

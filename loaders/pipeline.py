@@ -43,6 +43,7 @@ from loaders.progress import Progress
 from loaders.quarantine import quarantine_entries, summarise, write_quarantine
 from loaders.records import Quarantined, RecordFacts
 from loaders.registry import detect, get_loader
+from loaders.synth.manifest import synthetic_hashes
 
 PLAN_VERSION = "2"
 DEFAULT_CHUNK_ROWS = 1_000_000
@@ -219,6 +220,7 @@ def load_paths(
                 rows_in=report.rows_in,
                 loaded=report.loaded,
                 quarantined=report.quarantined,
+                synthetic=digest in synthetic_hashes(report.path.parent),
             )  # unfinished: finished_at is set after the last chunk of the load
             batches.append(batch)
             plans.append(plan_id("file", [batch_id], chunk_rows))

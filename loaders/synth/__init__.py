@@ -19,6 +19,7 @@ from loaders.gcpause import gc_paused
 from loaders.synth.config import MessRates, SynthConfig
 from loaders.synth.exports import Exporter
 from loaders.synth.facilities import DEFAULT_LIST, load_places
+from loaders.synth.manifest import write_manifest
 from loaders.synth.world import simulate
 
 __all__ = ["MessRates", "SynthConfig", "SynthSummary", "generate"]
@@ -55,4 +56,5 @@ def generate(out: Path, cfg: SynthConfig, facility_list: Path | None = DEFAULT_L
     }
     with gc_paused():
         files = Exporter(world, rng, cfg, out).write_all(meta)
+    write_manifest(out, files)  # marks these exact files as synthetic for the loader
     return SynthSummary(out, files, len(world.persons), real, time.perf_counter() - started)
