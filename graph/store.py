@@ -414,6 +414,49 @@ class GraphStore(ABC):
         with self._operation("counts"):
             return Counts.model_validate(self._fetch_counts())
 
+    # ------------------------------------------------------------ identity resolution
+    def source_records(self, batch_id: str) -> list[SourceRecord]:
+        """Every source record one load batch brought in, by row number.
+
+        Person resolution re-reads the mentions of everything loaded from these raw rows, so it
+        needs neither the original files nor any knowledge of which sources exist.
+        """
+        with self._operation("source_records"):
+            rows = self._fetch_nodes(SourceRecord, {"batch_id": batch_id}, None)
+        records = (SourceRecord.model_validate(r) for r in rows)
+        return sorted(records, key=lambda r: (r.row_number, r.record_key))
+
+    def reviews(self) -> list[Review]:
+        """The whole review history (links, matches and merges), oldest first: what a re-run of
+        person resolution must honour."""
+        with self._operation("reviews"):
+            rows = self._fetch_nodes(Review, {}, None)
+        return sorted((Review.model_validate(r) for r in rows), key=lambda r: (r.decided_at, r.review_id))
+
+    def append_reviews(self, reviews: Sequence[Review]) -> None:
+        """Add decisions to the history without touching any target: a merge made (or undone) by
+        person resolution has no relationship of its own to point at. Same `review_id`, same
+        entry (a re-run does not duplicate it)."""
+        with self._operation("append_reviews"):
+            for start in range(0, len(reviews), self.batch_rows):
+                self._write_rows(Review, [_row(r) for r in reviews[start : start + self.batch_rows]])
+
+    def remove_persons(self, person_ids: Sequence[str]) -> None:
+        """Delete persons with every relationship they have (custody, family, matches,
+        DESCRIBED_BY); source records, reviews and all other nodes stay.
+
+        Person resolution calls it for persons whose mentions changed, then writes them again
+        from the source records, so nothing a record says is lost and a merge can be undone.
+        """
+        ids = sorted(set(person_ids))
+        with self._operation("remove_persons"):
+            for start in range(0, len(ids), self.batch_rows):
+                self._delete_persons(ids[start : start + self.batch_rows])
+
+    @abstractmethod
+    def _delete_persons(self, person_ids: list[str]) -> None:
+        """DETACH DELETE the persons with these ids (ids that do not exist are ignored)."""
+
     # ------------------------------------------------------------------ shared help
     @contextmanager
     def _operation(self, name: str) -> Iterator[None]:

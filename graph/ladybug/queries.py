@@ -176,3 +176,6 @@ COUNT_RELS = "MATCH ()-[e:{table}]->() RETURN count(*)"
 COUNT_CHILDREN = "MATCH (p:Person) WHERE p.is_child RETURN count(*)"
 COUNT_SEPARATIONS_WITHOUT_REASON = "MATCH (s:Separation) WHERE s.reason_code IS NULL RETURN count(*)"
 COUNT_PENDING_MATCHES = "MATCH ()-[m:POSSIBLY_SAME_AS]->() WHERE m.status = 'pending' RETURN count(*)"
+
+# Person resolution rewrites persons whose mentions changed: they go with every relationship.
+DELETE_PERSONS = "MATCH (p:Person) WHERE list_contains($ids, p.person_id) DETACH DELETE p"

@@ -377,6 +377,9 @@ class LadybugStore(GraphStore):
             "pending_matches": one(q.COUNT_PENDING_MATCHES),
         }
 
+    def _delete_persons(self, person_ids: list[str]) -> None:
+        self._run(q.DELETE_PERSONS, ids=person_ids)
+
 
 # ---------------------------------------------------------------------------------- helpers
 def _open_failure(path: Path, message: str) -> str:

@@ -423,3 +423,6 @@ RETURN COUNT {{ (:Person) }} AS persons,
        {{{_FAMILY_COUNTS}}} AS family_links,
        COUNT {{ ()-[m:{PossibleMatch.rel_type}]->() WHERE m.status = 'pending' }} AS pending_matches
 """
+
+# Person resolution rewrites persons whose mentions changed: they go with every relationship.
+DELETE_PERSONS = "UNWIND $ids AS id MATCH (p:Person {person_id: id}) DETACH DELETE p"

@@ -277,6 +277,9 @@ class Neo4jStore(GraphStore):
     def _fetch_counts(self) -> Row:
         return dict(self._read(q.COUNTS)[0])
 
+    def _delete_persons(self, person_ids: list[str]) -> None:
+        self._write(lambda tx: tx.run(q.DELETE_PERSONS, ids=person_ids).consume())
+
 
 _ORPHAN_QUERY = {
     OrphanReason.NO_PARENT_LINK: q.ORPHAN_NO_PARENT_LINK,
