@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import demo_cmd, explore_cmd, load_cmd, store_cmd
+from cli.audit_cmd import audit_app
 from cli.neo4j_cmd import neo4j_app
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
 app.command()(store_cmd.init)
 app.command()(store_cmd.stats)
 app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(audit_app, name="audit")
 app.command()(load_cmd.synth)
 app.command()(load_cmd.load)
 app.command()(explore_cmd.explore)
