@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli import explore_cmd, load_cmd
+from graph.access import Role
 from loaders.pipeline import DEFAULT_CHUNK_ROWS
 from loaders.synth.facilities import DEFAULT_LIST
 
@@ -19,15 +20,19 @@ def demo(
     port: Annotated[int, typer.Option(help="explorer port on 127.0.0.1")] = 8501,
     explore: Annotated[bool, typer.Option(help="open the explorer when loaded")] = True,
     headless: Annotated[bool, typer.Option(help="do not open a browser window")] = False,
+    role: Annotated[Role, typer.Option(help="the local user's role in the explorer (local mode, the data "
+                                       "is synthetic)")] = Role.CASEWORKER,
 ) -> None:
     """Generate the synthetic scenario (once), load it into the configured store, open the explorer.
 
     Loading is idempotent: running the demo again skips files already loaded and goes straight
-    to the explorer.
+    to the explorer. The explorer runs in local mode on 127.0.0.1 (no sign-in; the scenario is
+    synthetic), as one local user with --role, unless the secrets file configures sign-in.
     """
     if not (out / "ground_truth.json").is_file():
         load_cmd.synth(out=out, families=families, seed=seed, mess=1.0, facility_list=DEFAULT_LIST)
     load_cmd.load(paths=[out], source=None, quiet=False, chunk_rows=DEFAULT_CHUNK_ROWS)
     if explore:
         typer.echo(f"opening the explorer on http://127.0.0.1:{port} (Ctrl+C to stop)")
-        explore_cmd.explore(host="127.0.0.1", port=port, headless=headless)
+        explore_cmd.explore(host="127.0.0.1", port=port, headless=headless,
+                            role=None if explore_cmd.signin_configured() else role)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from explorer import queries
-from explorer.report import CaseReport, build_case_report, report_csv, report_html
+from explorer.report import CaseReport, build_case_report
 
 
 def gather(person_id: str, hops: int) -> CaseReport:
@@ -20,9 +20,6 @@ def gather(person_id: str, hops: int) -> CaseReport:
     return build_case_report(hood, chains, separations, provenance, date.today())
 
 
-def csv_for(person_id: str, hops: int) -> str:
-    return report_csv(gather(person_id, hops))
-
-
-def html_for(person_id: str, hops: int) -> str:
-    return report_html(gather(person_id, hops), datetime.now().strftime("%Y-%m-%d %H:%M"))
+def generated() -> str:
+    """The report's "generated at" stamp."""
+    return datetime.now().strftime("%Y-%m-%d %H:%M")

@@ -1,9 +1,12 @@
-"""Cached graph reads for the pages: every `GraphStore` read the explorer makes goes through here.
+"""Graph reads for the pages: every read the explorer makes goes through here, to a `SecuredGraph`.
 
-Each function is cached with `st.cache_data`, keyed by its parameters plus the data version, so a
-result is recomputed after a load or a review decision and never served stale. Results are the
-store's pydantic records (they pickle). Compositions of several operations live here too, with
-the operation we would rather have on `GraphStore` named in their docstring.
+Each function is memoised per session, keyed by its parameters plus the data version, so a
+result is recomputed after a load or a review decision and never served stale. The memo is the
+session's own, never shared: what a read returns, and what it writes to the audit log, depends on
+who asks. It also keeps the audit log honest: a page re-runs on every widget change, and without
+the memo each re-run would log the same view again; with it a view is logged once per session and
+data version. Compositions of several operations live here too, with the operation we would
+rather have on `GraphStore` named in their docstring.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
-from explorer.store import data_version, get_store
+from explorer.store import data_version, secured_graph
+from graph.access import SecuredGraph
 from graph.model import (
     Census,
     CensusRow,
@@ -36,58 +40,64 @@ from graph.model import (
     Separation,
     Whereabouts,
 )
-from graph.store import GraphStore
 
 P = ParamSpec("P")
 R = TypeVar("R")
+MEMO_KEY = "_lineage_reads"
+MEMO_MAX = 512  # results kept per session; the oldest goes first
 
 
-def versioned(fn: Callable[Concatenate[GraphStore, P], R]) -> Callable[P, R]:
-    """Cache `fn(store, *args)` by (data version, args); callers pass only the args."""
-
-    @functools.wraps(fn)
-    def run(version: str, *args: P.args, **kwargs: P.kwargs) -> R:
-        return fn(get_store(), *args, **kwargs)
-
-    cached = st.cache_data(show_spinner=False, max_entries=512)(run)
+def versioned(fn: Callable[Concatenate[SecuredGraph, P], R]) -> Callable[P, R]:
+    """Memoise `fn(graph, *args)` in the session by (data version, args); callers pass only the args."""
 
     @functools.wraps(fn)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return cached(data_version(), *args, **kwargs)
+        memo: dict[tuple[Any, ...], Any] = st.session_state.setdefault(MEMO_KEY, {})
+        key = (fn.__name__, data_version(), args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            if len(memo) >= MEMO_MAX:
+                del memo[next(iter(memo))]
+            memo[key] = fn(secured_graph(), *args, **kwargs)
+        return memo[key]
 
     return call
 
 
+def forget() -> None:
+    """Drop this session's memo (after its own write, so the next read shows the decision)."""
+    st.session_state.pop(MEMO_KEY, None)
+
+
 @versioned
-def search(store: GraphStore, text: str, limit: int = 20) -> list[PersonHit]:
+def search(store: SecuredGraph, text: str, limit: int = 20) -> list[PersonHit]:
     return store.search_persons(text, limit=limit)
 
 
 @versioned
-def person(store: GraphStore, person_id: str) -> Person | None:
+def person(store: SecuredGraph, person_id: str) -> Person | None:
     return store.get_person(person_id)
 
 
 @versioned
 def relatives(
-    store: GraphStore, person_id: str, hops: int = 2, kinds: tuple[str, ...] | None = None,
+    store: SecuredGraph, person_id: str, hops: int = 2, kinds: tuple[str, ...] | None = None,
     min_evidence: str = Evidence.CLAIMED.value, limit: int = 300,
 ) -> Neighbourhood:
     return store.relatives(person_id, hops=hops, kinds=kinds, min_evidence=min_evidence, limit=limit)
 
 
 @versioned
-def family_path(store: GraphStore, from_id: str, to_id: str, max_hops: int = 6) -> FamilyPath | None:
+def family_path(store: SecuredGraph, from_id: str, to_id: str, max_hops: int = 6) -> FamilyPath | None:
     return store.family_path(from_id, to_id, max_hops=max_hops)
 
 
 @versioned
-def custody_chain(store: GraphStore, person_id: str, known_on: date | None = None) -> list[CustodyStep]:
+def custody_chain(store: SecuredGraph, person_id: str, known_on: date | None = None) -> list[CustodyStep]:
     return store.custody_chain(person_id, known_on=known_on)
 
 
 @versioned
-def custody_chains(store: GraphStore, person_ids: tuple[str, ...]) -> dict[str, list[CustodyStep]]:
+def custody_chains(store: SecuredGraph, person_ids: tuple[str, ...]) -> dict[str, list[CustodyStep]]:
     """Chains of several persons at once (one `custody_chain` call each).
 
     Wanted on `GraphStore`: `custody_chains(ids)` in one query, for big neighbourhoods.
@@ -96,53 +106,53 @@ def custody_chains(store: GraphStore, person_ids: tuple[str, ...]) -> dict[str, 
 
 
 @versioned
-def whereabouts(store: GraphStore, person_id: str, on: date, hops: int = 2) -> list[Whereabouts]:
+def whereabouts(store: SecuredGraph, person_id: str, on: date, hops: int = 2) -> list[Whereabouts]:
     return store.family_whereabouts(person_id, on, hops=hops)
 
 
 @versioned
-def provenance(store: GraphStore, key: str) -> Provenance:
+def provenance(store: SecuredGraph, key: str) -> Provenance:
     return store.provenance(key)
 
 
 @versioned
-def orphans(store: GraphStore, reasons: tuple[str, ...] | None = None) -> list[OrphanRow]:
+def orphans(store: SecuredGraph, reasons: tuple[str, ...] | None = None) -> list[OrphanRow]:
     return store.orphaned_children(list(reasons) if reasons else None)
 
 
 @versioned
-def census(store: GraphStore, on: date, known_on: date | None = None) -> list[CensusRow]:
+def census(store: SecuredGraph, on: date, known_on: date | None = None) -> list[CensusRow]:
     return store.separated_not_reunified(on, known_on=known_on)
 
 
 @versioned
-def census_counts(store: GraphStore, on: date, known_on: date | None = None) -> Census:
+def census_counts(store: SecuredGraph, on: date, known_on: date | None = None) -> Census:
     """How many, where: aggregated in the database, cheap enough for a chart over many days."""
     return store.census(on, known_on=known_on)
 
 
 @versioned
-def quarantine(store: GraphStore, limit: int = 1000) -> list[QuarantineEntry]:
+def quarantine(store: SecuredGraph, limit: int = 1000) -> list[QuarantineEntry]:
     return store.quarantine(limit=limit)
 
 
 @versioned
-def pending(store: GraphStore, limit: int = 200) -> tuple[list[FamilyLink], list[PossibleMatch]]:
+def pending(store: SecuredGraph, limit: int = 200) -> tuple[list[FamilyLink], list[PossibleMatch]]:
     return store.pending_reviews(limit=limit)
 
 
 @versioned
-def review_history(store: GraphStore, target_key: str) -> list[Review]:
+def review_history(store: SecuredGraph, target_key: str) -> list[Review]:
     return store.review_history(target_key)
 
 
 @versioned
-def counts(store: GraphStore) -> Counts:
+def counts(store: SecuredGraph) -> Counts:
     return store.counts()
 
 
 @versioned
-def load_batches(store: GraphStore) -> list[LoadBatch]:
+def load_batches(store: SecuredGraph) -> list[LoadBatch]:
     return store.load_batches()
 
 

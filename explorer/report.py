@@ -29,6 +29,10 @@ class CaseReport:
     separations: pd.DataFrame
     provenance: pd.DataFrame
 
+    def rows(self) -> int:
+        """Rows over all sections: the export's size in the audit log."""
+        return sum(len(frame) for frame in self.sections().values())
+
     def sections(self) -> dict[str, pd.DataFrame]:
         return {
             "Family members": self.members,

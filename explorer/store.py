@@ -1,4 +1,9 @@
-"""The explorer's one way to the graph: a cached read-only handle and short-lived writes.
+"""The explorer's one way to the graph: a `SecuredGraph` bound to the session's principal.
+
+Pages never see a `GraphStore`. `secured_graph()` wraps the shared read-only handle in a `SecuredGraph`
+for the principal that `app.py` established (sign-in or the local user), with the audit log beside
+the database, so every read is filtered for the role and every view, search, export and decision
+is recorded by `graph/`, not by the page.
 
 LadybugDB allows one read-write process per file, and a read-only handle sees the data as of its
 open. So the explorer never holds the file for writing: it reads through a read-only handle that
@@ -17,6 +22,9 @@ from pathlib import Path
 import streamlit as st
 
 import graph
+from explorer.signin import current_principal
+from graph.access import SecuredGraph
+from graph.audit import AuditLog, audit_path
 from graph.config import Settings
 from graph.errors import BackendConfigError, GraphStoreError, StoreUnavailableError
 from graph.store import GraphStore
@@ -25,24 +33,35 @@ LOAD_BUSY = (
     "The database is busy: a data load is writing to it right now. Your decision was not saved. "
     "Please try again when the load finishes."
 )
+# Files beside the database that change without the data changing: the audit log (and its head
+# file) grows on every view, so counting it would re-open the store after each look.
+NOT_DATA = (".audit", ".roles")
 
 
 def _db_files(path: Path) -> list[Path]:
     """The database file and its companions (write-ahead log, …), whose mtimes mark a change."""
     if not path.parent.exists():
         return []
-    return [p for p in path.parent.iterdir() if p.name == path.name or p.name.startswith(path.name + ".")]
+    return [p for p in path.parent.iterdir() if p.name == path.name or (
+        p.name.startswith(path.name + ".") and not p.name[len(path.name):].startswith(NOT_DATA))]
+
+
+@st.cache_resource(show_spinner=False)
+def _writes() -> list[int]:
+    """Decisions written through this server; part of the data version, because Neo4j has no file
+    mtime that would show a decision to the other sessions' memos."""
+    return [0]
 
 
 def data_version() -> str:
-    """A token that changes whenever the data may have changed; keys every cache.
+    """A token that changes whenever the data may have changed; keys every memo of a read.
 
     For the embedded engine: the path plus the newest mtime of its files. For Neo4j (a server that
-    always serves current data): the URI, so reads are cached per parameters only.
+    always serves current data): the URI plus the decisions written here.
     """
     settings = Settings()
     if settings.backend != "embedded":
-        return f"{settings.backend}:{settings.neo4j_uri}:{settings.neo4j_database}"
+        return f"{settings.backend}:{settings.neo4j_uri}:{settings.neo4j_database}:{_writes()[0]}"
     files = _db_files(settings.db_path.resolve())
     newest = max((f.stat().st_mtime_ns for f in files), default=0)
     return f"embedded:{settings.db_path.resolve()}:{newest}"
@@ -55,29 +74,40 @@ def _read_store(version: str) -> GraphStore:
     return graph.open_store(read_only=True)
 
 
-def get_store() -> GraphStore:
-    """The read-only store as of the latest data (re-opened after any load or review)."""
-    return _read_store(data_version())
+@st.cache_resource(show_spinner=False)
+def _audit_log(path: str) -> AuditLog:
+    return AuditLog(Path(path))
+
+
+def audit_log() -> AuditLog:
+    """The audit log beside the database (settings `audit_path`), shared by all sessions."""
+    return _audit_log(str(audit_path(Settings())))
+
+
+def secured_graph() -> SecuredGraph:
+    """The latest data (re-opened after any load or review), as the session's principal may see it."""
+    return SecuredGraph(_read_store(data_version()), current_principal(), audit_log())
 
 
 @contextmanager
-def write_store() -> Iterator[GraphStore]:
-    """A read-write store for one short write, closed at once so a load can take the file.
+def write_graph() -> Iterator[SecuredGraph]:
+    """A read-write graph for one short write, closed at once so a load can take the file.
 
     Raises:
         StoreUnavailableError: a load (or another writer) holds the database file.
     """
     store = graph.open_store()
     try:
-        yield store
+        yield SecuredGraph(store, current_principal(), audit_log())
     finally:
         store.close()
+    _writes()[0] += 1
 
 
-def store_or_stop() -> GraphStore:
-    """The read store, or a plain-words error on the page and the page stopped."""
+def store_or_stop() -> SecuredGraph:
+    """The session's graph, or a plain-words error on the page and the page stopped."""
     try:
-        return get_store()
+        return secured_graph()
     except BackendConfigError as exc:
         st.error(f"The explorer is not configured: {exc}")
     except StoreUnavailableError as exc:

@@ -1,5 +1,9 @@
 """Page pieces shared by several pages: the chosen person, a person picker, safe text, provenance.
 
+An analyst's graph carries pseudonyms in `person_id` and no names or identifiers; the pieces here
+drop the empty name and identifier columns for an analyst and let an analyst open a person only by
+pseudonym, never by a search on a name (the hit would tie the name to the pseudonym).
+
 The chosen person travels two ways: in `st.query_params["person"]` (so every view has a deep link)
 and in session state (because switching pages clears query parameters that no widget binds).
 """
@@ -14,10 +18,42 @@ import streamlit as st
 
 from explorer import queries
 from explorer.custody import age_on, current_custody, custody_status
+from explorer.signin import current_principal
+from explorer.store import secured_graph
+from graph.access import Role
+from graph.errors import PermissionDeniedError
 from graph.model import Person
 
 PERSON_PARAM = "person"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
+
+
+IDENTIFYING_COLUMNS = ["name", "name variants", "A-number", "a_number"]
+
+
+def pseudonymous() -> bool:
+    """Whether this session sees pseudonyms instead of names and identifiers (the analyst)."""
+    return current_principal().role is Role.ANALYST
+
+
+def without_identifiers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as this session may see it: for an analyst, no name or identifier column at all
+    (they are blank from `graph/` already; an empty column would still invite questions)."""
+    if not pseudonymous():
+        return frame
+    return frame.drop(columns=[c for c in IDENTIFYING_COLUMNS if c in frame.columns])
+
+
+def _record_export(what: str, parameters: dict[str, str], rows: int) -> None:
+    secured_graph().record_export(what, parameters, rows)
+
+
+def download(label: str, data: str, file_name: str, mime: str, key: str, what: str,
+             parameters: dict[str, str], rows: int) -> None:
+    """A download button whose click appends one export entry (what, parameters, rows) to the
+    audit log, in the rerun the click starts, before the page runs again."""
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click=_record_export,
+                       args=(what, parameters, rows))
 
 
 def plain(text: object) -> str:
@@ -81,20 +117,30 @@ def hits_frame(persons: list[Person], today: date) -> pd.DataFrame:
                                         "facility", "since", "status", "A-number", "person_id"])
     frame["since"] = pd.to_datetime(frame["since"])  # missing dates show blank, not "None"
     frame["age"] = frame["age"].astype("Int64")
-    return frame
+    return without_identifiers(frame)
 
 
 def person_picker(key: str, label: str = "Find a person (name or any identifier)") -> str | None:
-    """A small search box with a result list; returns the chosen person id or None."""
-    text = st.text_input(label, key=f"{key}_q", live=True, placeholder="e.g. Ximena Hernandez or A012345678")
+    """A small search box with a result list; returns the chosen person id or None.
+
+    An analyst gets a pseudonym box instead (`graph/` refuses a name from an analyst).
+    """
+    analyst = pseudonymous()
+    text = st.text_input("Pseudonym" if analyst else label, key=f"{key}_q", live=not analyst,
+                         placeholder="psn_…" if analyst else "e.g. Ximena Hernandez or A012345678")
     if not text or not text.strip():
         return None
-    hits = queries.search(text.strip(), 10)
+    try:
+        hits = queries.search(text.strip(), 10)
+    except PermissionDeniedError:
+        st.info("Analysts open a person by pseudonym only (psn_…).")
+        return None
     if not hits:
         st.info("No one matches that name or identifier.")
         return None
     options = [h.person.person_id for h in hits]
-    names = {h.person.person_id: f"{h.person.full_name} ({h.person.person_id})" for h in hits}
+    names = {h.person.person_id: f"{h.person.full_name} ({h.person.person_id})" if h.person.full_name
+             else h.person.person_id for h in hits}
     return st.selectbox("Matches", options, index=None, key=f"{key}_pick", format_func=names.get,
                         placeholder="choose one")
 
@@ -102,10 +148,16 @@ def person_picker(key: str, label: str = "Find a person (name or any identifier)
 def require_person(key: str) -> Person:
     """The chosen person, or a picker and the page stopped until someone is chosen."""
     pid = current_person_id()
-    person = queries.person(pid) if pid else None
-    if person is None:
-        if pid:
+    try:
+        person = queries.person(pid) if pid else None
+    except PermissionDeniedError:
+        person = None
+        st.warning("Analysts open a person by pseudonym only; this link names one otherwise. Choose by "
+                   "pseudonym.")
+    else:
+        if pid and person is None:
             st.warning("The person in this link is not in the graph (any more). Choose another.")
+    if person is None:
         chosen = person_picker(key)
         if chosen:
             set_person(chosen)
@@ -116,7 +168,11 @@ def require_person(key: str) -> Person:
 
 def provenance_table(key: str) -> None:
     """Every source record behind a node or link: agency system, file, row, load time."""
-    prov = queries.provenance(key)
+    try:
+        prov = queries.provenance(key)
+    except PermissionDeniedError:
+        st.info("Analysts see the sources of an item named by its pseudonym only.")
+        return
     if not prov.records:
         st.info("No source record is linked to this item.")
         return

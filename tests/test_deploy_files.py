@@ -34,3 +34,29 @@ def test_no_password_in_repository_files():
     assert "NEO4J_PASSWORD:?" in text
     assert not re.search(r"NEO4J_AUTH:\s*\"?neo4j/[^$]", text)
     assert not (ROOT / ".env").exists()
+
+
+def test_explorer_serves_the_network_only_with_sign_in_from_an_uncommitted_secret():
+    compose = _compose()
+    explorer = compose["services"]["explorer"]
+    command = explorer["command"]
+    assert command[:2] == ["lineage", "explore"] and "--role" not in command
+    secret = command[command.index("--secrets") + 1]
+    assert secret == "/run/secrets/explorer_auth" and explorer["secrets"] == ["explorer_auth"]
+    source = compose["secrets"]["explorer_auth"]["file"]
+    assert source == "./.streamlit/secrets.toml"
+    assert ".streamlit/secrets.toml" in (ROOT / ".gitignore").read_text().splitlines()
+    assert not (ROOT / ".streamlit" / "secrets.toml").exists() or _ignored(".streamlit/secrets.toml")
+
+
+def test_secrets_example_has_no_usable_secret():
+    from explorer.signin import auth_problems, read_secrets
+
+    example = read_secrets(ROOT / ".streamlit" / "secrets.example.toml")
+    assert auth_problems(example) == ["[auth] cookie_secret", "[auth] client_secret"]
+
+
+def _ignored(path: str) -> bool:
+    import subprocess
+
+    return subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0

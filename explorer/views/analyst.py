@@ -1,4 +1,8 @@
-"""Analyst: orphaned children by definition, the separated-not-reunified census, data quality."""
+"""Analyst: orphaned children by definition, the separated-not-reunified census, data quality.
+
+An analyst (the role) sees the child lists with pseudonyms and without names or identifiers;
+a caseworker or admin opening this page sees them in full. Every CSV download is an audited export.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import streamlit as st
 
 from explorer import analysis, nav, queries
 from explorer.store import store_or_stop
+from explorer.widgets import download, without_identifiers
 from graph.model import OrphanReason
 
 st.title("Analyst")
@@ -26,11 +31,12 @@ with tab_orphans:
     chosen = st.pills("Definitions", [r.value for r in OrphanReason], selection_mode="multi",
                       default=[r.value for r in OrphanReason], key="reasons", bind="query-params",
                       format_func=lambda r: analysis.ORPHAN_LABELS[OrphanReason(r)])
-    frame = analysis.orphan_frame(rows, {OrphanReason(r) for r in chosen or []})
+    frame = without_identifiers(analysis.orphan_frame(rows, {OrphanReason(r) for r in chosen or []}))
     st.metric("Children meeting any chosen definition", len(frame))
     st.dataframe(frame, hide_index=True, key="orphans_table")
-    st.download_button("Download CSV", frame.to_csv(index=False), file_name="orphaned-children.csv",
-                       mime="text/csv", key="orphans_csv")
+    download("Download CSV", frame.to_csv(index=False), file_name="orphaned-children.csv", mime="text/csv",
+             key="orphans_csv", what="orphaned children", parameters={"reasons": ",".join(chosen or [])},
+             rows=len(frame))
 
 with tab_census:
     c1, c2 = st.columns(2)
@@ -46,10 +52,11 @@ with tab_census:
     # A toggle, not an expander: an expander's body runs anyway, and at a million persons the list
     # is ~100k rows.
     if st.toggle("List the children", key="census_list"):
-        census = analysis.census_frame(queries.census(on, known))
+        census = without_identifiers(analysis.census_frame(queries.census(on, known)))
         st.dataframe(census, hide_index=True, key="census_children")
-        st.download_button("Download CSV", census.to_csv(index=False), file_name=f"census-{on}.csv",
-                           mime="text/csv", key="census_csv")
+        download("Download CSV", census.to_csv(index=False), file_name=f"census-{on}.csv", mime="text/csv",
+                 key="census_csv", what="census", parameters={"on": str(on), "known": str(known or "")},
+                 rows=len(census))
     st.markdown("**Over time**")
     t1, t2 = st.columns(2)
     start = t1.date_input("From", value=on - timedelta(weeks=8), key="from", bind="query-params")

@@ -1,4 +1,7 @@
-"""Custody timeline: the handoff chain of a person or a whole family, and who was where on a day."""
+"""Custody timeline: the handoff chain of a person or a whole family, and who was where on a day.
+
+An analyst sees pseudonyms for names (`graph/` blanks them; the labels fall back to the id).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import nav, queries
+from explorer.graph_view import default_label
 from explorer.store import store_or_stop
 from explorer.timeline import (
     chart_height,
@@ -15,7 +19,7 @@ from explorer.timeline import (
     stay_frame,
     timeline_chart,
 )
-from explorer.widgets import plain, require_person
+from explorer.widgets import plain, require_person, without_identifiers
 
 st.title("Custody timeline")
 store_or_stop()
@@ -37,7 +41,7 @@ persons = {p.person_id: p for p in members}
 until = horizon(chains)
 stays = stay_frame(chains, persons, until=until)
 if stays.empty:
-    st.info(f"No custody stay of {plain(person.full_name)} is on record.")
+    st.info(f"No custody stay of {plain(default_label(person))} is on record.")
     st.stop()
 
 first = min(stays["start"]).date()
@@ -59,14 +63,15 @@ st.subheader(f"On {day}")
 where = queries.whereabouts(pid, day, hops if scope == "whole family" else 1)
 if scope == "this person":
     where = [w for w in where if w.person.person_id == pid]
-st.dataframe(pd.DataFrame([{
+st.dataframe(without_identifiers(pd.DataFrame([{
     "name": w.person.full_name, "child": w.person.is_child,
     "agency": w.stay.agency.value if w.stay else "", "facility": w.facility.name if w.facility else "",
     "city": (w.facility.city or "") if w.facility else "",
     "since": pd.Timestamp(w.stay.start) if w.stay else pd.NaT,
     "where": "in custody" if w.stay else "no custody on record that day",
     "person_id": w.person.person_id,
-} for w in where]), hide_index=True, key="whereabouts")
+} for w in where], columns=["name", "child", "agency", "facility", "city", "since", "where", "person_id"])),
+    hide_index=True, key="whereabouts")
 
 with st.expander("Every stay in time order"):
     st.dataframe(stays.drop(columns=["drawn_end"]), hide_index=True, key="stays")

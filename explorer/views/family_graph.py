@@ -1,4 +1,8 @@
-"""Family graph: relatives within k hops, drawn with pyvis, with provenance of any node or link."""
+"""Family graph: relatives within k hops, drawn with pyvis, with provenance of any node or link.
+
+For an analyst every label is the person's pseudonym (`graph/` blanks the names) and the case
+report, which is case work, is not offered.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,18 @@ import pandas as pd
 import streamlit as st
 
 from explorer import case, graph_view, nav, queries
+from explorer.graph_view import default_label
+from explorer.report import report_csv, report_html
 from explorer.store import store_or_stop
-from explorer.widgets import hits_frame, linked_select, plain, provenance_table, require_person
+from explorer.widgets import (
+    download,
+    hits_frame,
+    linked_select,
+    plain,
+    provenance_table,
+    pseudonymous,
+    require_person,
+)
 from graph.model import Evidence, FamilyKind
 
 st.title("Family graph")
@@ -30,21 +44,22 @@ if not kinds:
 hood = queries.relatives(pid, hops, tuple(kinds), evidence, 300)
 where = {w.person.person_id: w.stay.agency if w.stay else None
          for w in queries.whereabouts(pid, date.today(), hops)}
-names = {p.person_id: p.full_name for p in hood.persons}
+names = {p.person_id: default_label(p) for p in hood.persons}
 
 others = [p for p in hood.persons if p.person_id != pid]
 target = linked_select("Shortest family path to", [p.person_id for p in others], "to",
-                       {p.person_id: f"{p.full_name} ({p.person_id})" for p in others}, "choose a relative")
+                       {p.person_id: f"{names[p.person_id]} ({p.person_id})" if p.full_name else p.person_id
+                        for p in others}, "choose a relative")
 path = queries.family_path(pid, target) if target else None
 path_links = {x.link_id for x in path.links} if path else set()
 
-st.markdown(f"**{plain(person.full_name)}**: {len(hood.persons) - 1} relative(s) within {hops} hop(s)"
+st.markdown(f"**{plain(default_label(person))}**: {len(hood.persons) - 1} relative(s) within {hops} hop(s)"
             + (f", and {hood.more} more not drawn" if hood.more else ""))
 if path:
-    steps = [plain(path.persons[0].full_name)]
+    steps = [plain(default_label(path.persons[0]))]
     for link, nxt in zip(path.links, path.persons[1:], strict=True):
         kind = graph_view.KIND_LABELS[link.kind]
-        steps.append(f"—{kind} ({link.evidence.value})→ {plain(nxt.full_name)}")
+        steps.append(f"—{kind} ({link.evidence.value})→ {plain(default_label(nxt))}")
     st.markdown("Path: " + " ".join(steps))
 elif target:
     st.info("No family path connects these two persons.")
@@ -86,9 +101,16 @@ with right:
 
 st.divider()
 r1, r2, r3 = st.columns(3)
-r1.download_button("Case report (CSV)", lambda: case.csv_for(pid, hops), file_name=f"case-{pid}.csv",
-                   mime="text/csv", key="report_csv")
-r2.download_button("Case report (printable HTML)", lambda: case.html_for(pid, hops),
-                   file_name=f"case-{pid}.html", mime="text/html", key="report_html")
+# Built only on request (a family's sources can be large), inside the page run so that the click
+# is recorded as an export by the session's principal.
+if not pseudonymous() and r1.toggle("Prepare the case report", key="report"):
+    report, params = case.gather(pid, hops), {"person": pid, "hops": str(hops)}
+    with r1:
+        download("Case report (CSV)", report_csv(report), file_name=f"case-{pid}.csv", mime="text/csv",
+                 key="report_csv", what="case report csv", parameters=params, rows=report.rows())
+    with r2:
+        download("Case report (printable HTML)", report_html(report, case.generated()),
+                 file_name=f"case-{pid}.html", mime="text/html", key="report_html",
+                 what="case report html", parameters=params, rows=report.rows())
 with r3:
     nav.link("timeline", person=pid, hops=hops)

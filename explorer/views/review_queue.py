@@ -1,7 +1,8 @@
 """Review queue: confirm or reject claimed family links and potential matches, with a reason.
 
-Decisions are written through `GraphStore.record_review` on a read-write store opened for that one
-call (see `explorer/store.py`); a running load makes the write fail and the page says so.
+Decisions are written through `SecuredGraph.record_review` on a read-write store opened for that
+one call (see `explorer/store.py`), with the signed-in principal as the reviewer (no name is typed:
+it could be anyone's) and one audit entry; a running load makes the write fail and the page says so.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from explorer import queries
-from explorer.store import LOAD_BUSY, store_or_stop, write_store
+from explorer.signin import current_principal
+from explorer.store import LOAD_BUSY, store_or_stop, write_graph
 from explorer.widgets import plain, provenance_table
-from graph.errors import GraphStoreError, NotFoundError, StoreUnavailableError
+from graph.errors import GraphStoreError, NotFoundError, PermissionDeniedError, StoreUnavailableError
 from graph.model import LinkStatus
 
 st.title("Review queue")
@@ -51,7 +53,7 @@ st.markdown(plain(target))
 provenance_table(target)
 
 with st.form("decision", clear_on_submit=True):
-    reviewer = st.text_input("Your name", key="reviewer")
+    st.caption(f"Deciding as {current_principal().display}")
     reason = st.text_area("Reason", key="reason", placeholder="e.g. DNA result 2018-07-02 confirms parentage")
     confirm, reject = st.columns(2)
     do_confirm = confirm.form_submit_button("Confirm", type="primary", key="confirm")
@@ -60,18 +62,20 @@ with st.form("decision", clear_on_submit=True):
 if do_confirm or do_reject:
     decision = LinkStatus.CONFIRMED if do_confirm else LinkStatus.REJECTED
     try:
-        with write_store() as store:
-            store.record_review(target, decision, reviewer, reason)
+        with write_graph() as store:
+            store.record_review(target, decision, reason)
     except StoreUnavailableError:
         st.error(LOAD_BUSY)
     except NotFoundError:
         st.error("That link or match is no longer in the graph; it may have been merged by a newer load.")
+    except PermissionDeniedError as exc:
+        st.error(f"Not saved: your role may not decide ({exc}).")
     except ValueError as exc:
         st.error(f"Not saved: {exc}.")
     except GraphStoreError as exc:
         st.error(f"Not saved: the database refused the decision ({exc}).")
     else:
-        st.cache_data.clear()  # Neo4j has no file mtime to key on; re-read everything
+        queries.forget()  # this session re-reads now; others see the new data version
         del st.query_params["target"]
         st.session_state["review_flash"] = f"Recorded: {decision.value}."
         st.rerun()

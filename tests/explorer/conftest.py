@@ -3,6 +3,8 @@
 The app is pointed at it through LINEAGE_BACKEND / LINEAGE_DB_PATH, exactly as a user would; a few
 extra adults carry hostile names (markup, quotes, Cypher, right-to-left text) so every page shows
 them. Expected numbers come from the same store through `graph/` operations, never from the page.
+Every test runs as the local user `local:tester` (caseworker unless a test says otherwise, as
+`lineage explore --role` would set it) with its own audit log in the test's tmp dir.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from explorer.signin import ROLE_ENV, USER_ENV
 from graph.ladybug.store import LadybugStore
 from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, Person, Review
 from graph.store import GraphStore
@@ -37,6 +40,19 @@ def hostile_batch() -> GraphBatch:
         for p in HOSTILE
     ]
     return GraphBatch(persons=HOSTILE, family_links=links)
+
+
+LOCAL_USER = "local:tester"
+
+
+@pytest.fixture(autouse=True)
+def audit_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The local caseworker `lineage explore` would start, and a fresh audit log for this test."""
+    monkeypatch.setenv(ROLE_ENV, "caseworker")
+    monkeypatch.setenv(USER_ENV, LOCAL_USER)
+    path = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("LINEAGE_AUDIT_PATH", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cli.explore_cmd import streamlit_command
+from explorer.signin import ROLE_ENV, USER_ENV
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,14 +30,27 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db_path: Path, backend: str = "embedded", timeout: float = 60) -> Iterator[str]:
-    """Serve the explorer on a free localhost port against `db_path`; yields the base URL."""
-    port = free_port()
-    env = {**os.environ, "LINEAGE_BACKEND": backend, "LINEAGE_DB_PATH": str(db_path)}
+def running_app(
+    db_path: Path, backend: str = "embedded", timeout: float = 60, role: str | None = "caseworker",
+    secrets: Path | None = None, port: int | None = None,
+) -> Iterator[str]:
+    """Serve the explorer on a free localhost port against `db_path`; yields the base URL.
+
+    As `lineage explore` would: in local mode as a local user with `role`, or with sign-in when
+    `secrets` holds an `[auth]` section (then `role` must be None). The audit log is beside the
+    database unless LINEAGE_AUDIT_PATH says otherwise.
+    """
+    port = port or free_port()
+    env = {k: v for k, v in os.environ.items() if k not in (ROLE_ENV, USER_ENV)}
+    env |= {"LINEAGE_BACKEND": backend, "LINEAGE_DB_PATH": str(db_path)}
+    if role:
+        env |= {ROLE_ENV: role, USER_ENV: "local:browser-test"}
     log = (ROOT / "test-artifacts")
     log.mkdir(exist_ok=True)
     with open(log / f"streamlit-{port}.log", "w") as out:
-        command = [*streamlit_command("127.0.0.1", port, headless=True), "--server.fileWatcherType", "none"]
+        no_secrets = db_path.with_name("no-secrets.toml")  # local mode, whatever ~/.streamlit holds
+        command = [*streamlit_command("127.0.0.1", port, headless=True, secrets=secrets or no_secrets),
+                   "--server.fileWatcherType", "none"]
         proc = subprocess.Popen(command, env=env, cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"

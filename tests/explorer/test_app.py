@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.nav import PAGES
+from explorer.nav import PAGES, ROLE_PAGES
+from graph.access import Role
 from graph.model import Evidence, LinkStatus
 from graph.store import GraphStore
 from tests.contract.scenario import KID1, KID3, MOM
-from tests.explorer.conftest import APP, HOSTILE
+from tests.explorer.conftest import APP, HOSTILE, LOCAL_USER
 
 CLAIM = f"PARENT_OF:P-CLAIMMOM:{KID3}"
 
@@ -48,7 +49,7 @@ def iframe_nodes(at: AppTest) -> set[str]:
     return {n["id"] for n in json.loads(found.group(1))}
 
 
-@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("name", ROLE_PAGES[Role.CASEWORKER])
 def test_every_page_renders_without_error(app_store: GraphStore, name: str) -> None:
     at = open_page(name, person=KID1)
     assert not at.exception, [e.value for e in at.exception]
@@ -134,11 +135,11 @@ def test_analyst_counts_match_the_graph(app_store: GraphStore) -> None:
 
 def test_review_decision_is_written_and_shown_in_history(review_history_of) -> None:
     at = open_page("review", target=CLAIM)
-    at.text_input(key="reviewer").input("Caseworker 7")
     at.text_area(key="reason").input("DNA result confirms parentage")
     at.button(key="confirm").click().run()
     assert not at.error, [e.value for e in at.error]
-    assert [r.decision for r in review_history_of(CLAIM)] == [LinkStatus.CONFIRMED]
+    history = review_history_of(CLAIM)
+    assert [(r.decision, r.reviewer) for r in history] == [(LinkStatus.CONFIRMED, LOCAL_USER)]
     after = open_page("review", target=CLAIM)
     assert list(after.dataframe[-1].value["reason"]) == ["DNA result confirms parentage"]
 
@@ -152,7 +153,6 @@ def test_review_during_a_load_says_to_try_again(writable_db: Path) -> None:
     try:
         assert holder.stdout and holder.stdout.readline().strip() == "ready"
         at = open_page("review", target=CLAIM)
-        at.text_input(key="reviewer").input("Caseworker 7")
         at.text_area(key="reason").input("documents")
         at.button(key="reject").click().run()
         assert any("try again when the load finishes" in e.value for e in at.error)

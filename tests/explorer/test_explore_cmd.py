@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cli.explore_cmd import app_path, streamlit_command
 
 
@@ -11,4 +13,5 @@ def test_command_runs_the_installed_app_headless_without_usage_stats() -> None:
     assert app_path().is_file() and app_path().parent.name == "explorer"
     flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
     assert flags == {"--server.address": "0.0.0.0", "--server.port": "8600", "--server.headless": "true",
-                     "--browser.gatherUsageStats": "false"}
+                     "--browser.gatherUsageStats": "false", "--client.toolbarMode": "minimal",
+                     "--secrets.files": str(Path(".streamlit/secrets.toml").resolve())}
