@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from loaders.gcpause import gc_paused
 from loaders.linkage.spanish import (
     given_tokens,
     sound_key,
@@ -105,6 +106,7 @@ def _dob_columns(m: Mention) -> dict[str, object]:
     }
 
 
+@gc_paused()  # reading and building allocate millions of small objects: 2-3x faster at 100k
 def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
     """Every mention of `records` as one row of `COLUMNS`.
 
