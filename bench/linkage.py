@@ -42,6 +42,7 @@ from loaders.linkage.mentions import mentions_frame, read_records  # noqa: E402
 from loaders.linkage.resolve import resolve_mentions  # noqa: E402
 from loaders.synth import MessRates, SynthConfig, generate  # noqa: E402
 from loaders.synth.exports import TRUTH_FILE  # noqa: E402
+from loaders.synth.manifest import MANIFEST_FILE  # noqa: E402
 
 DATA_SUFFIXES = (".csv", ".json", ".xlsx")
 
@@ -52,7 +53,8 @@ def peak_mb() -> float:
 
 
 def scenario_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix in DATA_SUFFIXES and p.name != TRUTH_FILE)
+    skip = (TRUTH_FILE, MANIFEST_FILE)
+    return sorted(p for p in directory.iterdir() if p.suffix in DATA_SUFFIXES and p.name not in skip)
 
 
 def plain_splink(frame: pd.DataFrame) -> pd.Series:

@@ -11,6 +11,7 @@ import pytest
 from loaders.linkage.mentions import mentions_frame, read_records
 from loaders.synth import SynthConfig, generate
 from loaders.synth.exports import TRUTH_FILE
+from loaders.synth.manifest import MANIFEST_FILE
 
 FAMILIES, SEED = 300, 3
 
@@ -27,7 +28,9 @@ class Scenario:
 
 def scenario_files(directory: Path) -> list[Path]:
     return sorted(
-        p for p in directory.iterdir() if p.suffix in (".csv", ".json", ".xlsx") and p.name != TRUTH_FILE
+        p
+        for p in directory.iterdir()
+        if p.suffix in (".csv", ".json", ".xlsx") and p.name not in (TRUTH_FILE, MANIFEST_FILE)
     )
 
 
