@@ -11,7 +11,8 @@ a redactor for the caller's role before it leaves `SecuredGraph`:
   the same `SecuredGraph` accepts back as an argument; names, identifiers, dates of birth, search
   keys, raw rows, free-text reasons and record keys are blanked;
 - trainer: only on a graph loaded entirely from `lineage synth` output (`is_synthetic`); names
-  are masked ("Child #3fa91c"), raw rows and search keys blanked.
+  are masked ("Child #3fa91c", "Reviewer #…"), raw rows, search keys and free text blanked; the
+  (synthetic) ids and dates stay, so a walkthrough can follow them.
 
 Redaction fails closed: a result type (or a text field of one) this module has no rule for is
 refused for analysts rather than passed through, so a new operation cannot leak by default.
@@ -193,11 +194,14 @@ class _Redactor:
             Person: self._analyst_person, FamilyLink: self._analyst_link, Stay: self._analyst_stay,
             Separation: self._analyst_separation, SourceRecord: self._analyst_record,
             Review: self._analyst_review, PossibleMatch: self._analyst_match,
-            QuarantineEntry: self._blank_quarantine,
+            QuarantineEntry: self._analyst_quarantine,
         }
         trainer: dict[type, Callable[[Any], Any]] = {
             Person: self._masked_person, SourceRecord: lambda r: r.model_copy(update={"raw": ""}),
-            QuarantineEntry: self._blank_quarantine,
+            QuarantineEntry: lambda q: q.model_copy(update=_quarantine_blanks(q)),
+            Separation: lambda s: s.model_copy(update={"reason_text": None}),
+            Review: lambda r: r.model_copy(update={"reviewer": f"Reviewer #{self.p.short(r.reviewer)}",
+                                                   "reason": ""}),
         }
         self.leaves = analyst if role == Role.ANALYST else trainer
 
@@ -238,59 +242,58 @@ class _Redactor:
         return obj.model_copy(update=update)
 
     # analyst ------------------------------------------------------------------------------
-    def _analyst_person(self, p: Person) -> Person:
-        return p.model_copy(update={
-            "person_id": self.p.token("person", p.person_id), "given_names": "", "surnames": "",
-            "name_variants": [], "dob": None, "dob_precision": None, "a_number": None,
-            "identifiers": [], "search_keys": [], "sources": [],
-        })
+    def _analyst(self, obj: BaseModel, update: dict[str, Any]) -> BaseModel:
+        """`obj` with `update` applied, the fields of ANALYST_KEEPS as stored, and every other
+        field reset to its default: a field added to the model later reaches analysts only once
+        someone decides here that it may."""
+        keep = ANALYST_KEEPS[type(obj)]
+        for name, field in type(obj).model_fields.items():
+            if name in update or name in keep:
+                continue
+            if field.is_required():
+                raise PermissionDeniedError(f"no analyst rule for {type(obj).__name__}.{name}; refused")
+            update[name] = field.get_default(call_default_factory=True)
+        return obj.model_copy(update=update)
 
-    def _analyst_link(self, x: FamilyLink) -> FamilyLink:
-        return x.model_copy(update={
+    def _analyst_person(self, p: Person) -> BaseModel:
+        return self._analyst(p, {"person_id": self.p.token("person", p.person_id)})
+
+    def _analyst_link(self, x: FamilyLink) -> BaseModel:
+        return self._analyst(x, {
             "link_id": self.p.token("link", x.link_id), "from_id": self.p.token("person", x.from_id),
-            "to_id": self.p.token("person", x.to_id), "sources": [],
+            "to_id": self.p.token("person", x.to_id),
         })
 
-    def _analyst_stay(self, s: Stay) -> Stay:
-        return s.model_copy(update={
+    def _analyst_stay(self, s: Stay) -> BaseModel:
+        return self._analyst(s, {
             "stay_id": self.p.token("stay", s.stay_id), "person_id": self.p.token("person", s.person_id),
-            "sources": [],
         })
 
-    def _analyst_separation(self, s: Separation) -> Separation:
-        # The reason text is free text a caseworker typed: it can name people. The code stays.
-        return s.model_copy(update={
-            "separation_id": self.p.token("separation", s.separation_id), "reason_text": None,
-            "sources": [],
-        })
+    def _analyst_separation(self, s: Separation) -> BaseModel:
+        return self._analyst(s, {"separation_id": self.p.token("separation", s.separation_id)})
 
-    def _analyst_record(self, r: SourceRecord) -> SourceRecord:
-        return r.model_copy(update={
+    def _analyst_record(self, r: SourceRecord) -> BaseModel:
+        return self._analyst(r, {
             "record_key": self.p.token("record", r.record_key), "record_id": "", "row_number": 0,
             "row_hash": "", "raw": "",
         })
 
-    def _analyst_review(self, r: Review) -> Review:
+    def _analyst_review(self, r: Review) -> BaseModel:
         kind = "match" if "~" in r.target_key else "link"
-        return r.model_copy(update={
-            "review_id": self.p.token("review", r.review_id),
-            "target_key": self.p.token(kind, r.target_key),
+        return self._analyst(r, {
+            "review_id": self.p.token("review", r.review_id), "target_key": self.p.token(kind, r.target_key),
             "reviewer": self.p.token("reviewer", r.reviewer), "reason": "",
         })
 
-    def _analyst_match(self, m: PossibleMatch) -> PossibleMatch:
-        return m.model_copy(update={
+    def _analyst_match(self, m: PossibleMatch) -> BaseModel:
+        return self._analyst(m, {
             "match_id": self.p.token("match", m.match_id), "person_a": self.p.token("person", m.person_a),
-            "person_b": self.p.token("person", m.person_b), "sources": [],
+            "person_b": self.p.token("person", m.person_b),
             "explanation": m.explanation if _only_weights(m.explanation) else "",
         })
 
-    # both ---------------------------------------------------------------------------------
-    @staticmethod
-    def _blank_quarantine(q: QuarantineEntry) -> QuarantineEntry:
-        # `value` and `raw` are the rejected input itself (a name, an A-number); the reason is
-        # rebuilt from the field and rule so no loader's message can carry the value through.
-        return q.model_copy(update={"value": None, "raw": "", "reason": f"{q.field}: {q.rule}"})
+    def _analyst_quarantine(self, q: QuarantineEntry) -> BaseModel:
+        return self._analyst(q, _quarantine_blanks(q))
 
     # trainer ------------------------------------------------------------------------------
     def _masked_person(self, p: Person) -> Person:
@@ -301,7 +304,30 @@ class _Redactor:
 
 
 #: What a trainer sees as stored, on a synthetic graph: no names in these.
-_TRAINER_PLAIN = (FamilyLink, Stay, Separation, Review, PossibleMatch)
+_TRAINER_PLAIN = (FamilyLink, Stay, PossibleMatch)
+
+#: Fields an analyst receives as stored; each leaf's handler rewrites its keys to pseudonyms and
+#: every other field is reset to its default (so names, identifiers, dates of birth, search keys,
+#: record keys, raw rows and free text — a separation's or a review's reason can name people —
+#: never pass, nor does a field added to the model later).
+ANALYST_KEEPS: dict[type[BaseModel], frozenset[str]] = {
+    Person: frozenset({"sex", "country", "is_child", "orphan_reasons"}),
+    FamilyLink: frozenset({"kind", "evidence", "evidence_rank", "confidence", "status", "recorded_at",
+                           "batch_id"}),
+    Stay: frozenset({"facility_id", "agency", "start", "end", "release_reason", "recorded_at", "batch_id"}),
+    Separation: frozenset({"date", "reason_code", "agency", "recorded_at", "reunified_on",
+                           "reunified_recorded_at"}),
+    SourceRecord: frozenset({"system", "file", "batch_id", "loaded_at"}),
+    Review: frozenset({"decision", "decided_at", "previous_status", "previous_evidence"}),
+    PossibleMatch: frozenset({"probability", "status", "batch_id"}),
+    QuarantineEntry: frozenset({"entry_id", "batch_id", "system", "file", "row_number", "field", "rule"}),
+}
+
+
+def _quarantine_blanks(q: QuarantineEntry) -> dict[str, Any]:
+    """`value` and `raw` are the rejected input itself (a name, an A-number); the reason is
+    rebuilt from the field and rule so no loader's message can carry the value through."""
+    return {"value": None, "raw": "", "reason": f"{q.field}: {q.rule}"}
 
 
 def _only_weights(explanation: str) -> bool:
