@@ -457,6 +457,17 @@ class GraphStore(ABC):
     def _delete_persons(self, person_ids: list[str]) -> None:
         """DETACH DELETE the persons with these ids (ids that do not exist are ignored)."""
 
+    def family_links(self, kinds: Sequence[FamilyKind | str] | None = None) -> list[FamilyLink]:
+        """Every family link of `kinds` (all by default), reviewed and rejected ones included, by
+        link id: for exports and for measuring links against a scenario's ground truth."""
+        with self._operation("family_links"):
+            rows = self._fetch_family_links(_kinds(kinds))
+        return sorted((FamilyLink.model_validate(x) for x in rows), key=lambda x: x.link_id)
+
+    @abstractmethod
+    def _fetch_family_links(self, kinds: list[str]) -> list[Row]:
+        """FamilyLink property maps (with `kind`, `from_id`, `to_id`) of every link of `kinds`."""
+
     # ------------------------------------------------------------------ shared help
     @contextmanager
     def _operation(self, name: str) -> Iterator[None]:

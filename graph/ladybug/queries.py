@@ -179,3 +179,9 @@ COUNT_PENDING_MATCHES = "MATCH ()-[m:POSSIBLY_SAME_AS]->() WHERE m.status = 'pen
 
 # Person resolution rewrites persons whose mentions changed: they go with every relationship.
 DELETE_PERSONS = "MATCH (p:Person) WHERE list_contains($ids, p.person_id) DETACH DELETE p"
+
+# Every family link of some kinds (reviewed ones too): exports and the linkage benchmark.
+FAMILY_LINKS = f"""
+MATCH (a:Person)-[e:{FAMILY}]->(b:Person) WHERE list_contains($kinds, label(e))
+RETURN a.person_id AS from_key, b.person_id AS to_key, label(e) AS kind, e
+"""

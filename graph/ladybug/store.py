@@ -380,6 +380,9 @@ class LadybugStore(GraphStore):
     def _delete_persons(self, person_ids: list[str]) -> None:
         self._run(q.DELETE_PERSONS, ids=person_ids)
 
+    def _fetch_family_links(self, kinds: list[str]) -> list[Row]:
+        return [_link(a, b, label, e) for a, b, label, e in self._run(q.FAMILY_LINKS, kinds=kinds)]
+
 
 # ---------------------------------------------------------------------------------- helpers
 def _open_failure(path: Path, message: str) -> str:

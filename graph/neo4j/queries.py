@@ -426,3 +426,6 @@ RETURN COUNT {{ (:Person) }} AS persons,
 
 # Person resolution rewrites persons whose mentions changed: they go with every relationship.
 DELETE_PERSONS = "UNWIND $ids AS id MATCH (p:Person {person_id: id}) DETACH DELETE p"
+
+# Every family link of some kinds (reviewed ones too): exports and the linkage benchmark.
+FAMILY_LINKS = f"MATCH ()-[r:{FAMILY_PATTERN}]->() WHERE type(r) IN $kinds RETURN properties(r) AS link"

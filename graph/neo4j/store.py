@@ -280,6 +280,9 @@ class Neo4jStore(GraphStore):
     def _delete_persons(self, person_ids: list[str]) -> None:
         self._write(lambda tx: tx.run(q.DELETE_PERSONS, ids=person_ids).consume())
 
+    def _fetch_family_links(self, kinds: list[str]) -> list[Row]:
+        return [_shape(FamilyLink, r["link"]) for r in self._read(q.FAMILY_LINKS, kinds=kinds)]
+
 
 _ORPHAN_QUERY = {
     OrphanReason.NO_PARENT_LINK: q.ORPHAN_NO_PARENT_LINK,

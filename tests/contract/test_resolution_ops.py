@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graph.model import LinkStatus, Review
+from graph.model import FamilyKind, LinkStatus, Review
 from tests.contract.scenario import DAD, DUP, KID1, KID2, MOM, rec
 
 
@@ -53,3 +53,14 @@ def test_removing_persons_takes_their_relationships_and_keeps_the_records(scenar
     hood = scenario_store.relatives(KID1, hops=1)
     assert MOM not in hood.hops and DAD in hood.hops
     assert scenario_store.relatives(KID2, hops=1).hops.keys() >= {DAD}
+
+
+def test_family_links_lists_every_link_of_the_kinds_asked_reviewed_ones_too(scenario_store):
+    every = scenario_store.family_links()
+    parents = scenario_store.family_links([FamilyKind.PARENT_OF])
+
+    assert parents == [x for x in every if x.kind == FamilyKind.PARENT_OF]
+    assert {(x.from_id, x.to_id) for x in parents} >= {(MOM, KID1), (DAD, KID1), (MOM, KID2)}
+    assert LinkStatus.REJECTED in {x.status for x in parents}  # the stranger's claim is kept
+    assert [x.link_id for x in every] == sorted(x.link_id for x in every)
+    assert scenario_store.family_links(["GUARDIAN_OF"]) == []
