@@ -57,6 +57,14 @@ def real_graph(scenario_store: GraphStore) -> GraphStore:
 
 
 @pytest.fixture
+def embedded_graph(ladybug_store: GraphStore) -> GraphStore:
+    """The same graph on the embedded engine only, for tests of the log rather than the engines."""
+    ladybug_store.clear()
+    ladybug_store.upsert(sc.scenario())
+    return build(ladybug_store, synthetic=False)
+
+
+@pytest.fixture
 def synthetic_graph(scenario_store: GraphStore) -> GraphStore:
     return build(scenario_store, synthetic=True)
 
