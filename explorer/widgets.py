@@ -133,6 +133,8 @@ def person_picker(key: str, label: str = "Find a person (name or any identifier)
     try:
         hits = queries.search(text.strip(), 10)
     except PermissionDeniedError:
+        if not analyst:
+            raise
         st.info("Analysts open a person by pseudonym only (psn_…).")
         return None
     if not hits:
@@ -151,6 +153,8 @@ def require_person(key: str) -> Person:
     try:
         person = queries.person(pid) if pid else None
     except PermissionDeniedError:
+        if not pseudonymous():
+            raise  # not a pseudonym question: the page says why (e.g. a trainer on real records)
         person = None
         st.warning("Analysts open a person by pseudonym only; this link names one otherwise. Choose by "
                    "pseudonym.")
@@ -171,6 +175,8 @@ def provenance_table(key: str) -> None:
     try:
         prov = queries.provenance(key)
     except PermissionDeniedError:
+        if not pseudonymous():
+            raise
         st.info("Analysts see the sources of an item named by its pseudonym only.")
         return
     if not prov.records:

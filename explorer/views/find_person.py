@@ -36,6 +36,8 @@ if not text or not text.strip():
 try:
     hits = queries.search(text.strip(), 20)
 except PermissionDeniedError:
+    if not analyst:
+        raise
     st.info("Analysts open a person by pseudonym only (psn_…): names and identifiers are not searchable.")
     st.stop()
 persons, matched = [h.person for h in hits], [h.matched_on or "pseudonym" for h in hits]

@@ -17,9 +17,9 @@ import pytest
 
 from explorer.signin import ROLE_ENV, USER_ENV
 from graph.ladybug.store import LadybugStore
-from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, Person, Review
+from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, LoadBatch, Person, Review
 from graph.store import GraphStore
-from tests.contract.scenario import CBP, MOM, scenario
+from tests.contract.scenario import CBP, LOADED, MOM, scenario
 
 APP = Path(__file__).resolve().parents[2] / "explorer" / "app.py"
 HOSTILE = [
@@ -132,3 +132,28 @@ def writable_db(scenario_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("LINEAGE_BACKEND", "embedded")
     monkeypatch.setenv("LINEAGE_DB_PATH", str(copy))
     return copy
+
+
+def mark_synthetic(store: GraphStore) -> None:
+    """Record a `lineage synth` load covering every source record, as loading synth output does,
+    so the graph counts as synthetic (a trainer may open it)."""
+    store.upsert(GraphBatch(load_batches=[LoadBatch(
+        batch_id="synth-scenario", system="synth", file="scenario.csv", file_hash="0" * 64,
+        started_at=LOADED, finished_at=LOADED, loaded=store.counts().source_records, synthetic=True)]))
+
+
+@pytest.fixture(params=["ladybug", "neo4j"])
+def synthetic_store(
+    request: pytest.FixtureRequest, scenario_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Point the app at the scenario marked synthetic, on one engine; returns the engine's name."""
+    if request.param == "neo4j":
+        mark_synthetic(_app_on_neo4j(request, monkeypatch))
+        return request.param
+    copy = tmp_path / "synthetic.lbug"
+    shutil.copy(scenario_db, copy)
+    with LadybugStore(copy) as store:
+        mark_synthetic(store)
+    monkeypatch.setenv("LINEAGE_BACKEND", "embedded")
+    monkeypatch.setenv("LINEAGE_DB_PATH", str(copy))
+    return request.param
