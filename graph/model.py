@@ -97,6 +97,14 @@ class OrphanReason(StrEnum):
     PARENT_LOCATION_UNKNOWN = "parent_location_unknown"
 
 
+class ConflictReason(StrEnum):
+    """Why a child's parent claims cannot all be true; kept and flagged, never overwritten."""
+
+    MORE_THAN_TWO_PARENTS = "more_than_two_parents"
+    TWO_MOTHERS = "two_mothers"
+    TWO_FATHERS = "two_fathers"
+
+
 def stable_id(*parts: str) -> str:
     """A short, stable key derived from its parts, so re-loading the same facts hits the same key."""
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
@@ -112,6 +120,9 @@ class Node(_Record):
 
     label: ClassVar[str]
     key: ClassVar[str]
+    #: Fields the store computes and keeps current itself; `GraphStore.upsert` ignores whatever a
+    #: loader puts in them, so input can never set them.
+    maintained: ClassVar[tuple[str, ...]] = ()
 
     @property
     def key_value(self) -> str:
@@ -140,6 +151,7 @@ class Person(Node):
 
     label: ClassVar[str] = "Person"
     key: ClassVar[str] = "person_id"
+    maintained: ClassVar[tuple[str, ...]] = ("orphan_reasons",)
 
     person_id: str = Field(description="stable id of the person")
     given_names: str = Field(default="", description="given names as recorded")
@@ -161,6 +173,12 @@ class Person(Node):
         description="derived: accent-free, case-folded name tokens, phonetic keys and identifiers",
     )
     sources: list[str] = Field(default_factory=list, description="record keys that describe it")
+    orphan_reasons: list[OrphanReason] = Field(
+        default_factory=list,
+        description="maintained by the store, never loaded: the orphan definitions that hold for "
+        "this child (`GraphStore.orphaned_children`), recomputed on every write touching its "
+        "parent links, its stays or its parents' stays; empty for adults",
+    )
 
     @model_validator(mode="after")
     def _derive_keys(self) -> Person:
@@ -449,6 +467,8 @@ NODE_KINDS: tuple[type[Node], ...] = (
 )
 REL_KINDS: tuple[type[Rel], ...] = (FamilyLink, Membership, Stay, Separated, PossibleMatch, DescribedBy)
 FAMILY_TYPES: tuple[str, ...] = tuple(k.value for k in FamilyKind)
+#: The links that make someone a child's parent for the orphan rules.
+PARENTAL_KINDS: tuple[FamilyKind, ...] = (FamilyKind.PARENT_OF, FamilyKind.GUARDIAN_OF)
 
 
 class GraphBatch(BaseModel):
@@ -528,6 +548,14 @@ class CensusRow(_Record):
     facility: Facility | None
 
 
+class SeparationEvent(_Record):
+    """One separation event with everyone it separated: what a custody timeline marks."""
+
+    separation: Separation
+    children: list[Person] = Field(description="persons separated on the child side, by id")
+    adults: list[Person] = Field(description="persons separated on any other side, by id")
+
+
 class CensusCount(_Record):
     """Children of the census held at one facility at the end of the day (None: not known)."""
 
@@ -554,6 +582,15 @@ class Census(_Record):
 class OrphanRow(_Record):
     child: Person
     reasons: list[OrphanReason]
+
+
+class ConflictRow(_Record):
+    """A child whose parent claims contradict each other, with every claim and claimant."""
+
+    child: Person
+    reasons: list[ConflictReason]
+    parents: list[Person]
+    links: list[FamilyLink]
 
 
 class Provenance(_Record):

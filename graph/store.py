@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from graph.errors import GraphStoreError, NotFoundError
 from graph.keys import query_keys
 from graph.model import (
+    PARENTAL_KINDS,
     Census,
     CensusCount,
     CensusRow,
+    ConflictReason,
+    ConflictRow,
     Counts,
     CustodyStep,
     DescribedBy,
@@ -56,6 +60,7 @@ from graph.model import (
     Review,
     Separated,
     Separation,
+    SeparationEvent,
     SourceRecord,
     Stay,
     Whereabouts,
@@ -65,6 +70,8 @@ from graph.model import (
 Row = dict[str, Any]
 BATCH_ROWS = 20_000
 MAX_HOPS = 6
+#: A LIMIT that keeps everything, for engines' `LIMIT $limit` when the caller asked for no limit.
+NO_LIMIT = 2**62
 #: Upsert order: nodes before the relationships that point at them.
 UPSERT_ORDER: tuple[tuple[str, type[Node] | type[Rel]], ...] = (
     ("load_batches", LoadBatch),
@@ -139,6 +146,39 @@ class GraphStore(ABC):
                     chunk = items[start : start + self.batch_rows]
                     self._write_rows(kind, [_row(item) for item in chunk])
                 written[field] = len(items)
+            if touched := _orphan_touched(batch):
+                for start in range(0, len(touched), self.batch_rows):
+                    self._refresh_orphans(touched[start : start + self.batch_rows])
+        return written
+
+    def upsert_rows(self, parts: Mapping[str, list[Row]]) -> dict[str, int]:
+        """`upsert` for a batch given as engine rows: `GraphBatch` field → rows, each row what
+        `_row` gives for a valid record (enums as values, derived keys set); a field a row
+        leaves out takes its default, and fields the store maintains are reset as in `upsert`.
+
+        Why: bulk loaders build millions of facts, and a pydantic object per fact, validated and
+        dumped back to a dict, was a third of a million-record load. The rows are trusted, not
+        validated: the caller builds them by the model's rules (tests/contract proves the two
+        paths give the same graph; tests/loaders checks the loader's rows against the model).
+        """
+        written: dict[str, int] = {}
+        with self._operation("upsert"):
+            for field, kind in UPSERT_ORDER:
+                rows = parts.get(field)
+                if not rows:
+                    continue
+                base, reset = _defaults(kind)
+                for start in range(0, len(rows), self.batch_rows):
+                    chunk = rows[start : start + self.batch_rows]
+                    self._write_rows(kind, [{**base, **row, **reset} for row in chunk])
+                written[field] = len(rows)
+            touched = {r["person_id"] for f in ("persons", "stays") for r in parts.get(f, ())}
+            touched |= {
+                r["to_id"] for r in parts.get("family_links", ()) if r["kind"] in PARENTAL_KINDS
+            }
+            ids = sorted(touched)
+            for start in range(0, len(ids), self.batch_rows):
+                self._refresh_orphans(ids[start : start + self.batch_rows])
         return written
 
     def record_review(
@@ -181,6 +221,8 @@ class GraphStore(ABC):
             )
             self._write_rows(Review, [_row(review)])
             self._apply_review(target_key, decision, evidence)
+            if target.get("to_id"):  # a family link: its child's orphan reasons may change
+                self._refresh_orphans([target["to_id"]])
         return review
 
     # ----------------------------------------------------------------------- reads
@@ -327,6 +369,30 @@ class GraphStore(ABC):
         ]
         return sorted(result, key=lambda x: (x.person.person_id, x.separation.separation_id))
 
+    def separations(self, person_ids: Sequence[str]) -> list[SeparationEvent]:
+        """The separation events any of these persons was separated in (on either side), each
+        with everyone it separated; by date, then separation id.
+
+        Each says why (`reason_code`, None when no reason was recorded), when, and whether and
+        when the family was reunified, whatever the census day: the custody timeline marks them.
+        """
+        ids = sorted(set(person_ids))
+        if not ids:
+            return []
+        with self._operation("separations"):
+            rows = self._fetch_separations(ids)
+            members = sorted({m["person_id"] for r in rows for m in r["separated"]})
+            persons = {p["person_id"]: Person.model_validate(p) for p in self._fetch_persons(members)}
+        events = []
+        for r in rows:
+            separated = sorted(r["separated"], key=lambda m: m["person_id"])
+            events.append(SeparationEvent(
+                separation=Separation.model_validate(r["separation"]),
+                children=[persons[m["person_id"]] for m in separated if m["side"] == "child"],
+                adults=[persons[m["person_id"]] for m in separated if m["side"] != "child"],
+            ))
+        return sorted(events, key=lambda e: (e.separation.date, e.separation.separation_id))
+
     def census(self, on: date, known_on: date | None = None) -> Census:
         """Counts of `separated_not_reunified(on, known_on)`, aggregated in the database.
 
@@ -358,19 +424,57 @@ class GraphStore(ABC):
         - parent_location_unknown: a linked parent has no custody stay on record, or their last
           stay (latest start, then highest stay_id) ended in a transfer with no stay after it.
 
-        Rejected links never count. Rows come by child id; `limit` keeps the first ones (only
-        their person records are fetched, so a page of a large scan stays fast).
+        Rejected links never count. Rows come by child id; `limit` keeps the first ones.
+
+        The definitions are evaluated when data is written, not here: every write touching a
+        child's parent links, its stays or its parents' stays recomputes the child's
+        `Person.orphan_reasons`, so the scan is an indexed filter (a page of 100 among a million
+        persons in milliseconds) rather than a join over every parent's stays.
         """
         wanted = [OrphanReason(r) for r in (reasons or list(OrphanReason))]
         limit = _check_limit(limit)
+        if limit == 0:
+            return []
         with self._operation("orphaned_children"):
-            found = self._fetch_orphans(wanted)
-            kept = sorted(found)[:limit] if limit is not None else sorted(found)
-            persons = {p["person_id"]: p for p in self._fetch_persons(kept)}
+            rows = self._fetch_orphans(wanted, limit)
+        children = sorted((Person.model_validate(r) for r in rows), key=lambda p: p.person_id)
         return [
-            OrphanRow(child=Person.model_validate(persons[cid]), reasons=sorted(found[cid], key=wanted.index))
-            for cid in kept
+            OrphanRow(child=child, reasons=[r for r in wanted if r in child.orphan_reasons])
+            for child in children[:limit]
         ]
+
+    def conflicting_parent_claims(self, limit: int | None = 200) -> list[ConflictRow]:
+        """Children whose non-rejected PARENT_OF claims contradict each other.
+
+        A child with more than two claimed parents, or two parents of the same recorded sex (two
+        different mothers), cannot have all of them right; the claims are all kept (evidence is
+        never overwritten) and listed here for a caseworker to review. Rows come by child id;
+        `limit` caps the children.
+        """
+        limit = _check_limit(limit)
+        with self._operation("conflicting_parent_claims"):
+            pairs = self._fetch_parent_conflicts(NO_LIMIT if limit is None else limit)
+            parents_of: dict[str, list[str]] = {}
+            for child_id, parent_id in pairs:
+                parents_of.setdefault(child_id, []).append(parent_id)
+            ids = sorted({i for pair in pairs for i in pair})
+            persons = {p["person_id"]: Person.model_validate(p) for p in self._fetch_persons(ids)}
+            links = [FamilyLink.model_validate(x) for x in self._fetch_links_among(ids, ["PARENT_OF"], 0)]
+        rows = []
+        for child_id in sorted(parents_of):
+            parents = sorted((persons[i] for i in set(parents_of[child_id])), key=lambda p: p.person_id)
+            sexes = [p.sex for p in parents if p.sex]
+            reasons = [ConflictReason.MORE_THAN_TWO_PARENTS] if len(parents) > 2 else []
+            reasons += [ConflictReason.TWO_MOTHERS] if sexes.count("F") > 1 else []
+            reasons += [ConflictReason.TWO_FATHERS] if sexes.count("M") > 1 else []
+            rows.append(ConflictRow(
+                child=persons[child_id],
+                reasons=reasons,
+                parents=parents,
+                links=sorted((x for x in links if x.to_id == child_id and x.from_id in parents_of[child_id]),
+                             key=lambda x: x.link_id),
+            ))
+        return rows
 
     def provenance(self, key: str) -> Provenance:
         """The source records behind a node or relationship, by its key (any kind)."""
@@ -554,8 +658,29 @@ class GraphStore(ABC):
         one row whose facility_id, facility_name and agency are None."""
 
     @abstractmethod
-    def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:
-        """child person_id → which of `reasons` hold for it (see `orphaned_children`)."""
+    def _fetch_separations(self, person_ids: list[str]) -> list[Row]:
+        """Rows {separation, separated: [{person_id, side}]}: one per Separation with a
+        SEPARATED edge to any of the persons, listing every person it separated."""
+
+    @abstractmethod
+    def _fetch_orphans(self, reasons: list[OrphanReason], limit: int | None) -> list[Row]:
+        """Person property maps of the persons whose stored `orphan_reasons` hold any of
+        `reasons`: the first `limit` by person_id (every one if None)."""
+
+    @abstractmethod
+    def _refresh_orphans(self, person_ids: list[str]) -> None:
+        """Recompute `orphan_reasons` (the rules of `orphaned_children`) for these persons and
+        for every person they are a parent or guardian of (any link status), storing them;
+        adults get none.
+
+        Every write path that changes persons, parental links or stays must call it with the
+        persons it touched (`upsert` and `record_review` do), or the orphan scan goes stale.
+        """
+
+    @abstractmethod
+    def _fetch_parent_conflicts(self, limit: int) -> list[tuple[str, str]]:
+        """(child_id, parent_id) of every non-rejected PARENT_OF into the first `limit` children
+        (by id) that have more than two such parents or two whose (non-null) sex is the same."""
 
     @abstractmethod
     def _fetch_provenance(self, key: str) -> list[Row]:
@@ -564,7 +689,8 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _fetch_review_target(self, key: str) -> Row | None:
-        """{status, evidence} of the family link (evidence set) or match (evidence None)."""
+        """{status, evidence, to_id} of the family link (evidence and to_id set) or of the
+        match (both None)."""
 
     @abstractmethod
     def _apply_review(self, key: str, status: LinkStatus, evidence: str | None) -> None: ...
@@ -584,12 +710,37 @@ class GraphStore(ABC):
 
 # ------------------------------------------------------------------------- helpers
 def _row(item: Node | Rel) -> Row:
-    """A record as engine row: enums as their values, plus `kind` for family links."""
+    """A record as engine row: enums as their values, plus `kind` for family links.
+
+    Fields the store maintains (`Node.maintained`) go as their empty default whatever the
+    record says, which the merge rules never let overwrite a stored value: input cannot set them.
+    """
     row = item.model_dump(mode="python")
     for k, v in row.items():
         if hasattr(v, "value"):
             row[k] = v.value
+    for name in getattr(item, "maintained", ()):
+        row[name] = type(item).model_fields[name].get_default(call_default_factory=True)
     return row
+
+
+@cache
+def _defaults(kind: type[Node] | type[Rel]) -> tuple[Row, Row]:
+    """(every field's default, the maintained fields' defaults) of a kind, for `upsert_rows`."""
+    base = {
+        name: field.get_default(call_default_factory=True)
+        for name, field in kind.model_fields.items()
+        if not field.is_required()
+    }
+    base = {name: getattr(value, "value", value) for name, value in base.items()}
+    return base, {name: base[name] for name in getattr(kind, "maintained", ())}
+
+
+def _orphan_touched(batch: GraphBatch) -> list[str]:
+    """Persons whose own or whose children's orphan reasons a batch may change."""
+    ids = {p.person_id for p in batch.persons} | {s.person_id for s in batch.stays}
+    ids |= {x.to_id for x in batch.family_links if x.kind in PARENTAL_KINDS}
+    return sorted(ids)
 
 
 def merge_row(old: Row, new: Row) -> Row:

@@ -121,29 +121,35 @@ WHERE st.start < $at AND (st.`end` IS NULL OR st.`end` >= $at)
 RETURN f.facility_id, f.name, st.agency, count(DISTINCT p.person_id)
 """
 
-ORPHANS_NO_PARENT_LINK = f"""
-MATCH (c:Person) WHERE c.is_child
-  AND NOT EXISTS {{ MATCH (c)<-[e:{PARENTAL}]-(:Person) WHERE e.status <> 'rejected' }}
-RETURN c.person_id
+#: Statements over a list of persons `c` start with `{start}`: it binds `c` to one id
+#: (START_FROM_ID) or joins an Arrow table of ids (START_FROM_ROWS), as in LINKS_FROM/LINKS_AMONG.
+START_FROM_ID = "MATCH (c:Person {person_id: $id})"
+START_FROM_ROWS = "LOAD FROM $rows MATCH (c:Person {person_id: k})"
+SEPARATIONS_OF = (
+    "{start}<-[:SEPARATED]-(s:Separation) MATCH (s)-[x:SEPARATED]->(p:Person) "
+    "RETURN s, p.person_id, x.side"
+)
+
+#: The orphan scan reads the reasons `_refresh_orphans` stored: one column scan, no joins.
+ORPHANS = """
+MATCH (c:Person) WHERE list_has_any(c.orphan_reasons, $reasons)
+RETURN c ORDER BY c.person_id LIMIT $limit
 """
-ORPHANS_ONLY_CLAIMED = f"""
-MATCH (c:Person)<-[e:{PARENTAL}]-(:Person) WHERE c.is_child AND e.status <> 'rejected'
-WITH c, max(e.evidence_rank) AS best WHERE best <= $claimed_rank
-RETURN c.person_id
-"""
-ORPHANS_PARENT_CUSTODY_ENDED = f"""
-MATCH (c:Person)<-[e:{PARENTAL}]-(:Person)-[sp:STAYED_AT]->(:Facility)
-WHERE c.is_child AND e.status <> 'rejected' AND sp.release_reason = $reason AND sp.`end` IS NOT NULL
-MATCH (c)-[sc:STAYED_AT]->(:Facility)
-WHERE sc.agency = 'ORR'
-  AND sc.start <= sp.`end` AND (sc.`end` IS NULL OR sc.`end` >= sp.`end`)
-RETURN DISTINCT c.person_id
-"""
-ORPHANS_PARENT_STAYS = f"""
-MATCH (c:Person)<-[e:{PARENTAL}]-(par:Person) WHERE c.is_child AND e.status <> 'rejected'
-OPTIONAL MATCH (par)-[s:STAYED_AT]->(:Facility)
-RETURN c.person_id, par.person_id, s.start, s.stay_id, s.release_reason
-"""
+#: The inputs of the orphan rules.
+ORPHAN_CHILDREN_OF = "{start}-[:" + PARENTAL + "]->(x:Person) RETURN DISTINCT x.person_id"
+ORPHAN_FLAGS = "{start} RETURN c.person_id, c.is_child, c.orphan_reasons"
+ORPHAN_PARENT_LINKS = (
+    "{start}<-[e:" + PARENTAL + "]-(p:Person) WHERE e.status <> 'rejected' "
+    "RETURN c.person_id, p.person_id, e.evidence_rank"
+)
+ORPHAN_ORR_STAYS = (
+    "{start}-[s:STAYED_AT]->(:Facility) WHERE s.agency = 'ORR' RETURN c.person_id, s.start, s.`end`"
+)
+ORPHAN_STAYS = (
+    "{start}-[s:STAYED_AT]->(:Facility) "
+    "RETURN c.person_id, s.start, s.stay_id, s.`end`, s.release_reason"
+)
+SET_ORPHAN_REASONS = "LOAD FROM $rows MATCH (c:Person {person_id: k}) SET c.orphan_reasons = v"
 
 NODE_SOURCES = "MATCH (n:{table} {{`{key}`: $key}}) RETURN n.sources"
 REL_SOURCES = "MATCH ()-[e:{table}]->() WHERE e.`{key}` = $key RETURN e.sources"
@@ -151,7 +157,9 @@ PERSON_DESCRIBED_BY = (
     "MATCH (:Person {person_id: $key})-[:DESCRIBED_BY]->(r:SourceRecord) RETURN r.record_key"
 )
 
-LINK_TARGET = f"MATCH ()-[e:{FAMILY}]->() WHERE e.link_id = $key RETURN e.status, e.evidence"
+LINK_TARGET = (
+    f"MATCH ()-[e:{FAMILY}]->(b:Person) WHERE e.link_id = $key RETURN e.status, e.evidence, b.person_id"
+)
 MATCH_TARGET = "MATCH ()-[m:POSSIBLY_SAME_AS]->() WHERE m.match_id = $key RETURN m.status"
 LINK_REVIEW = (
     f"MATCH ()-[e:{FAMILY}]->() WHERE e.link_id = $key "
@@ -176,6 +184,17 @@ COUNT_RELS = "MATCH ()-[e:{table}]->() RETURN count(*)"
 COUNT_CHILDREN = "MATCH (p:Person) WHERE p.is_child RETURN count(*)"
 COUNT_SEPARATIONS_WITHOUT_REASON = "MATCH (s:Separation) WHERE s.reason_code IS NULL RETURN count(*)"
 COUNT_PENDING_MATCHES = "MATCH ()-[m:POSSIBLY_SAME_AS]->() WHERE m.status = 'pending' RETURN count(*)"
+
+# The same child may not have two mothers: every non-rejected PARENT_OF into children whose
+# claims contradict (more than two parents, or two of one sex).
+PARENT_CONFLICTS = """
+MATCH (p:Person)-[l:PARENT_OF]->(c:Person) WHERE l.status <> 'rejected'
+WITH c, count(*) AS n, count(p.sex) AS sexed, count(DISTINCT p.sex) AS sexes
+WHERE n > 2 OR sexed > sexes
+WITH c ORDER BY c.person_id LIMIT $limit
+MATCH (p:Person)-[l:PARENT_OF]->(c) WHERE l.status <> 'rejected'
+RETURN c.person_id, p.person_id
+"""
 
 # Person resolution rewrites persons whose mentions changed: they go with every relationship.
 DELETE_PERSONS = "MATCH (p:Person) WHERE list_contains($ids, p.person_id) DETACH DELETE p"

@@ -85,8 +85,8 @@ def column_type(annotation: Any) -> str:
         inner = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(inner) == 1:
             return column_type(inner[0])
-    elif origin is list and typing.get_args(annotation) in ((str,), ()):
-        return "STRING[]"
+    elif origin is list and all(issubclass(a, str) for a in typing.get_args(annotation)):
+        return "STRING[]"  # str or a StrEnum (stored as its value)
     elif isinstance(annotation, type):
         if issubclass(annotation, Enum) or annotation is str:
             return "STRING"

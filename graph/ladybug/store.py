@@ -276,42 +276,60 @@ class LadybugStore(GraphStore):
             for f, name, agency, n in rows
         ]
 
-    def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:
-        found: dict[str, set[OrphanReason]] = defaultdict(set)
+    def _fetch_separations(self, person_ids: list[str]) -> list[Row]:
+        found: dict[str, Row] = {}
+        for sep, pid, side in self._each(q.SEPARATIONS_OF, person_ids):
+            row = found.setdefault(sep["separation_id"], {"separation": _plain(sep), "separated": {}})
+            row["separated"][pid] = {"person_id": pid, "side": side}
+        return [{**r, "separated": list(r["separated"].values())} for r in found.values()]
 
-        def add(reason: OrphanReason, ids: Iterable[str]) -> None:
-            for cid in ids:
-                found[cid].add(reason)
+    def _fetch_orphans(self, reasons: list[OrphanReason], limit: int | None) -> list[Row]:
+        found = self._run(
+            q.ORPHANS, reasons=[r.value for r in reasons], limit=_NO_LIMIT if limit is None else limit
+        )
+        return [_plain(c) for (c,) in found]
 
-        if OrphanReason.NO_PARENT_LINK in reasons:
-            add(OrphanReason.NO_PARENT_LINK, (c for (c,) in self._run(q.ORPHANS_NO_PARENT_LINK)))
-        if OrphanReason.ONLY_CLAIMED_LINKS in reasons:
-            rows = self._run(q.ORPHANS_ONLY_CLAIMED, claimed_rank=Evidence.CLAIMED.rank)
-            add(OrphanReason.ONLY_CLAIMED_LINKS, (c for (c,) in rows))
-        for reason, ended in (
-            (OrphanReason.PARENT_REMOVED, ReleaseReason.REMOVED),
-            (OrphanReason.PARENT_RELEASED, ReleaseReason.RELEASED),
-        ):
-            if reason in reasons:
-                rows = self._run(q.ORPHANS_PARENT_CUSTODY_ENDED, reason=ended.value)
-                add(reason, (c for (c,) in rows))
-        if OrphanReason.PARENT_LOCATION_UNKNOWN in reasons:
-            add(OrphanReason.PARENT_LOCATION_UNKNOWN, self._parent_location_unknown())
-        return dict(found)
+    def _refresh_orphans(self, person_ids: list[str]) -> None:
+        """Read the rules' inputs for the affected persons, apply them in Python, store changes.
 
-    def _parent_location_unknown(self) -> set[str]:
-        """Children with a linked parent who has no stay, or whose last stay ended in a transfer."""
-        last: dict[tuple[str, str], tuple[datetime, str, str | None] | None] = {}
-        for child, parent, start, stay_id, reason in self._run(q.ORPHANS_PARENT_STAYS):
-            pair = (child, parent)
-            if start is None:
-                last.setdefault(pair, None)
-            elif (seen := last.get(pair)) is None or (start, stay_id) > seen[:2]:
-                last[pair] = (start, stay_id, reason)
-        return {
-            child for (child, _), stay in last.items()
-            if stay is None or stay[2] == ReleaseReason.TRANSFERRED.value
+        Four reads (children of the touched persons; flags; parent links and ORR stays of the
+        children; stays of their parents) and one `LOAD FROM … SET`, however large the batch.
+        """
+        ids = list(dict.fromkeys(person_ids))
+        affected = sorted(set(ids) | {c for (c,) in self._each(q.ORPHAN_CHILDREN_OF, ids)})
+        stored = {
+            pid: (is_child, reasons or []) for pid, is_child, reasons in self._each(q.ORPHAN_FLAGS, affected)
         }
+        children = sorted(pid for pid, (is_child, _) in stored.items() if is_child)
+        links: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for child, parent, rank in self._each(q.ORPHAN_PARENT_LINKS, children):
+            links[child].append((parent, rank))
+        orr: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+        for child, start, end in self._each(q.ORPHAN_ORR_STAYS, children):
+            orr[child].append((start, end))
+        parents = sorted({parent for pairs in links.values() for parent, _ in pairs})
+        stays: dict[str, list[_ParentStay]] = defaultdict(list)
+        for parent, start, stay_id, end, why in self._each(q.ORPHAN_STAYS, parents):
+            stays[parent].append((start, stay_id, end, why))
+        changed = {}
+        for pid, (is_child, before) in stored.items():
+            after = _orphan_reasons(links[pid], orr[pid], stays) if is_child else []
+            if after != before:
+                changed[pid] = after
+        if changed:
+            values = pa.array(list(changed.values()), pa.list_(pa.string()))
+            self._run(q.SET_ORPHAN_REASONS, rows=pa.table({"k": list(changed), "v": values}))
+
+    def _each(self, template: str, ids: list[str]) -> list[list[Any]]:
+        """Run a `{start}` statement over persons `ids`: one bound lookup each for a few, one
+        `LOAD FROM` join for many (see `_SCAN_FROM`)."""
+        if len(ids) > _SCAN_FROM:
+            return self._run(template.format(start=q.START_FROM_ROWS), rows=_key_table(ids))
+        query = template.format(start=q.START_FROM_ID)
+        return [row for pid in ids for row in self._run(query, id=pid)]
+
+    def _fetch_parent_conflicts(self, limit: int) -> list[tuple[str, str]]:
+        return [(child, parent) for child, parent in self._run(q.PARENT_CONFLICTS, limit=limit)]
 
     def _fetch_provenance(self, key: str) -> list[Row]:
         record_keys: set[str] = set()
@@ -328,10 +346,10 @@ class LadybugStore(GraphStore):
 
     def _fetch_review_target(self, key: str) -> Row | None:
         if links := self._run(q.LINK_TARGET, key=key):
-            status, evidence = links[0]
-            return {"status": status, "evidence": evidence}
+            status, evidence, to_id = links[0]
+            return {"status": status, "evidence": evidence, "to_id": to_id}
         if matches := self._run(q.MATCH_TARGET, key=key):
-            return {"status": matches[0][0], "evidence": None}
+            return {"status": matches[0][0], "evidence": None, "to_id": None}
         return None
 
     def _apply_review(self, key: str, status: LinkStatus, evidence: str | None) -> None:
@@ -385,6 +403,45 @@ class LadybugStore(GraphStore):
 
 
 # ---------------------------------------------------------------------------------- helpers
+#: A parent's custody stay as the orphan rules read it: (start, stay_id, end, release_reason).
+_ParentStay = tuple[datetime, str, datetime | None, str | None]
+
+
+def _orphan_reasons(
+    links: list[tuple[str, int]],
+    orr_stays: list[tuple[datetime, datetime | None]],
+    stays_of: dict[str, list[_ParentStay]],
+) -> list[str]:
+    """The orphan definitions (`GraphStore.orphaned_children`) that hold for one child.
+
+    `links`: (parent, evidence_rank) of its non-rejected parental links; `orr_stays`: (start,
+    end) of its stays held by ORR; `stays_of`: every stay of each parent.
+    """
+    found: set[OrphanReason] = set()
+    if not links:
+        found.add(OrphanReason.NO_PARENT_LINK)
+    elif max(rank for _, rank in links) <= Evidence.CLAIMED.rank:
+        found.add(OrphanReason.ONLY_CLAIMED_LINKS)
+    for parent in {p for p, _ in links}:
+        stays = stays_of.get(parent, [])
+        for _, _, end, why in stays:
+            reason = _CUSTODY_ENDED.get(why)
+            if reason and end is not None and any(
+                s <= end and (e is None or e >= end) for s, e in orr_stays
+            ):
+                found.add(reason)
+        last = max(stays, key=lambda st: (st[0], st[1]), default=None)
+        if last is None or last[3] == ReleaseReason.TRANSFERRED.value:
+            found.add(OrphanReason.PARENT_LOCATION_UNKNOWN)
+    return [r.value for r in OrphanReason if r in found]
+
+
+_CUSTODY_ENDED = {
+    ReleaseReason.REMOVED.value: OrphanReason.PARENT_REMOVED,
+    ReleaseReason.RELEASED.value: OrphanReason.PARENT_RELEASED,
+}
+
+
 def _open_failure(path: Path, message: str) -> str:
     """One line saying what went wrong opening the file and what to do about it."""
     if "Could not set lock" in message:

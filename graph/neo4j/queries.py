@@ -20,15 +20,20 @@ from graph.model import (
     FAMILY_TYPES,
     NODE_KINDS,
     REL_KINDS,
+    Agency,
+    Evidence,
     LinkStatus,
     Node,
+    OrphanReason,
     Person,
     PossibleMatch,
     Rel,
+    ReleaseReason,
 )
 from graph.neo4j.schema import (
     FAMILY_PATTERN,
     HAS_KEY,
+    ORPHAN_LABELS,
     PARENT_PATTERN,
     SEARCH_KEY,
     SEARCH_LABEL,
@@ -117,13 +122,13 @@ def _node_upsert(kind: type[Node], as_text: bool) -> str:
         f"{_rows_header(kind, as_text)}\nMERGE (n:{kind.label} {{{kind.key}: {_at(kind, kind.key)}}})"
     )
     if kind is not Person:
-        return query + _sets("n", kind, (kind.key,))
+        return query + _sets("n", kind, (kind.key, *kind.maintained))
     # Search keys not on the person before this row get their SearchKey node and HAS_KEY edge.
     keys = _at(kind, "search_keys")
     return (
         query
         + "\nWITH n, row, coalesce(n.search_keys, []) AS before"
-        + _sets("n", kind, (kind.key,))
+        + _sets("n", kind, (kind.key, *kind.maintained))
         + f"\nWITH n, [key IN {keys} WHERE NOT key IN before] AS fresh"
         + f"\nCALL (n, fresh) {{\n  UNWIND fresh AS key\n"
         f"  MERGE (k:{SEARCH_LABEL} {{{SEARCH_KEY}: key}})\n  MERGE (n)-[:{HAS_KEY}]->(k)\n}}"
@@ -300,41 +305,87 @@ RETURN f.facility_id AS facility_id, f.name AS facility_name, st.agency AS agenc
        count(DISTINCT p) AS children
 """
 
-ORPHAN_NO_PARENT_LINK = f"""
-MATCH (c:Person {{is_child: true}})
-WHERE NOT EXISTS {{ (c)<-[r:{PARENT_PATTERN}]-(:Person) WHERE r.status <> 'rejected' }}
-RETURN c.person_id AS child
+SEPARATIONS_OF = """
+UNWIND $ids AS id
+MATCH (:Person {person_id: id})<-[:SEPARATED]-(s:Separation)
+WITH DISTINCT s
+RETURN properties(s) AS separation, COLLECT {
+  MATCH (s)-[x:SEPARATED]->(p:Person) RETURN {person_id: p.person_id, side: x.side}
+} AS separated
 """
 
-ORPHAN_ONLY_CLAIMED_LINKS = f"""
-MATCH (c:Person {{is_child: true}})<-[r:{PARENT_PATTERN}]-(:Person)
-WHERE r.status <> 'rejected'
-WITH c, collect(r.evidence) AS evidence
-WHERE all(e IN evidence WHERE e = 'claimed')
-RETURN c.person_id AS child
+#: The first `$limit` persons (by id) one orphan definition holds for: an index scan in
+#: person_id order over that definition's label (`schema.ORPHAN_LABELS`), stopped at the limit.
+ORPHAN_PAGE: dict[OrphanReason, str] = {
+    reason: f"""
+MATCH (c:{label}) WHERE c.person_id IS NOT NULL
+RETURN c.person_id AS id ORDER BY id LIMIT $limit
 """
+    for reason, label in ORPHAN_LABELS.items()
+}
 
-#: $reason is 'removed' or 'released': the parent's stay ended so while the child was in ORR.
-ORPHAN_PARENT_CUSTODY_ENDED = f"""
-MATCH (c:Person {{is_child: true}})<-[r:{PARENT_PATTERN}]-(parent:Person)
-WHERE r.status <> 'rejected'
-MATCH (parent)-[ps:STAYED_AT]->()
-WHERE ps.release_reason = $reason AND ps.end IS NOT NULL
-  AND EXISTS {{
-    (c)-[cs:STAYED_AT]->(:Facility)
-    WHERE cs.agency = 'ORR' AND cs.start <= ps.end AND (cs.end IS NULL OR cs.end >= ps.end)
-  }}
-RETURN DISTINCT c.person_id AS child
-"""
 
-ORPHAN_PARENT_LOCATION_UNKNOWN = f"""
-MATCH (c:Person {{is_child: true}})<-[r:{PARENT_PATTERN}]-(parent:Person)
-WHERE r.status <> 'rejected'
-WITH c, COLLECT {{
-  MATCH (parent)-[s:STAYED_AT]->() RETURN s ORDER BY s.start DESC, s.stay_id DESC LIMIT 1
-}} AS last
-WHERE size(last) = 0 OR last[0].release_reason = 'transferred'
-RETURN DISTINCT c.person_id AS child
+@cache
+def orphans_any(reasons: frozenset[OrphanReason]) -> str:
+    """Every person any of `reasons` holds for, through their labels (no scan of all persons)."""
+    labels = "|".join(label for reason, label in ORPHAN_LABELS.items() if reason in reasons)
+    return f"MATCH (c:{labels}) RETURN properties(c) AS person ORDER BY c.person_id"
+
+
+def _orphan_rule(reason: OrphanReason) -> str:
+    """The test of one orphan definition for child `c`, whose non-rejected parental links'
+    evidence ranks are `ranks` (`GraphStore.orphaned_children` states the rules)."""
+    parent = f"(c)<-[r:{PARENT_PATTERN}]-(parent:Person) WHERE r.status <> '{LinkStatus.REJECTED}'"
+    if reason is OrphanReason.NO_PARENT_LINK:
+        return "size(ranks) = 0"
+    if reason is OrphanReason.ONLY_CLAIMED_LINKS:
+        return f"size(ranks) > 0 AND all(x IN ranks WHERE x <= {Evidence.CLAIMED.rank})"
+    if reason is OrphanReason.PARENT_LOCATION_UNKNOWN:
+        last = (
+            "COLLECT { MATCH (parent)-[s:STAYED_AT]->() RETURN coalesce(s.release_reason, '') "
+            "ORDER BY s.start DESC, s.stay_id DESC LIMIT 1 }[0]"
+        )
+        transferred = ReleaseReason.TRANSFERRED.value
+        return f"EXISTS {{ MATCH {parent} AND coalesce({last}, '{transferred}') = '{transferred}' }}"
+    ended = ReleaseReason.REMOVED if reason is OrphanReason.PARENT_REMOVED else ReleaseReason.RELEASED
+    return (
+        f"EXISTS {{ MATCH {parent}\n    MATCH (parent)-[ps:STAYED_AT]->()\n"
+        f"    WHERE ps.release_reason = '{ended.value}' AND ps.end IS NOT NULL AND EXISTS {{\n"
+        f"      (c)-[cs:STAYED_AT]->() WHERE cs.agency = '{Agency.ORR}' AND cs.start <= ps.end\n"
+        "        AND (cs.end IS NULL OR cs.end >= ps.end) } }"
+    )
+
+
+def _orphan_labels() -> str:
+    return "\n".join(
+        f"FOREACH (_ IN CASE WHEN '{reason}' IN reasons THEN [1] ELSE [] END | SET c:{label})\n"
+        f"FOREACH (_ IN CASE WHEN '{reason}' IN reasons THEN [] ELSE [1] END | REMOVE c:{label})"
+        for reason, label in ORPHAN_LABELS.items()
+    )
+
+
+_ORPHAN_TESTS = ",\n    ".join(
+    f"CASE WHEN {_orphan_rule(reason)} THEN '{reason}' END" for reason in OrphanReason
+)
+#: Recomputes the orphan reasons of persons `$ids` and of the persons they are parent or
+#: guardian of, in the database, and writes the changed ones (property and labels).
+REFRESH_ORPHANS = f"""
+UNWIND $ids AS id
+MATCH (t:Person {{person_id: id}})
+CALL (t) {{
+  RETURN t AS c
+  UNION
+  MATCH (t)-[:{PARENT_PATTERN}]->(c:Person) RETURN c
+}}
+WITH DISTINCT c
+WITH c, [(c)<-[r:{PARENT_PATTERN}]-(:Person) WHERE r.status <> '{LinkStatus.REJECTED}' | r.evidence_rank]
+     AS ranks
+WITH c, CASE WHEN c.is_child THEN [reason IN [
+    {_ORPHAN_TESTS}
+  ] WHERE reason IS NOT NULL] ELSE [] END AS reasons
+WHERE coalesce(c.orphan_reasons, []) <> reasons
+SET c.orphan_reasons = CASE WHEN size(reasons) = 0 THEN null ELSE reasons END
+{_orphan_labels()}
 """
 
 
@@ -366,13 +417,13 @@ RETURN properties(s) AS record
 
 REVIEW_TARGET = f"""
 CALL () {{
-  MATCH ()-[r:{FAMILY_PATTERN} {{link_id: $key}}]->()
-  RETURN r.status AS status, r.evidence AS evidence
+  MATCH ()-[r:{FAMILY_PATTERN} {{link_id: $key}}]->(child)
+  RETURN r.status AS status, r.evidence AS evidence, child.person_id AS to_id
   UNION ALL
   MATCH ()-[m:{PossibleMatch.rel_type} {{match_id: $key}}]->()
-  RETURN m.status AS status, null AS evidence
+  RETURN m.status AS status, null AS evidence, null AS to_id
 }}
-RETURN status, evidence
+RETURN status, evidence, to_id
 LIMIT 1
 """
 
@@ -422,6 +473,16 @@ RETURN COUNT {{ (:Person) }} AS persons,
        COUNT {{ (:SourceRecord) }} AS source_records,
        {{{_FAMILY_COUNTS}}} AS family_links,
        COUNT {{ ()-[m:{PossibleMatch.rel_type}]->() WHERE m.status = 'pending' }} AS pending_matches
+"""
+
+# The same child may not have two mothers: children whose non-rejected parent claims contradict
+# (more than two parents, or two of one sex), each with its claimed parents, in one pass.
+PARENT_CONFLICTS = """
+MATCH (c:Person)<-[l:PARENT_OF]-(p:Person) WHERE l.status <> 'rejected'
+WITH c.person_id AS child_id, collect(p.person_id) AS parents, count(p.sex) AS sexed,
+     count(DISTINCT p.sex) AS sexes
+WHERE size(parents) > 2 OR sexed > sexes
+RETURN child_id, parents ORDER BY child_id LIMIT $limit
 """
 
 # Person resolution rewrites persons whose mentions changed: they go with every relationship.

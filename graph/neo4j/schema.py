@@ -16,6 +16,7 @@ from graph.model import (
     REL_KINDS,
     FamilyLink,
     Node,
+    OrphanReason,
     Person,
     PossibleMatch,
     Rel,
@@ -30,6 +31,13 @@ HAS_KEY = "HAS_KEY"
 #: Relationship types of the family links, as one pattern alternative.
 FAMILY_PATTERN = "|".join(FAMILY_TYPES)
 PARENT_PATTERN = "PARENT_OF|GUARDIAN_OF"
+#: One label per orphan definition on the persons it holds for (beside `Person.orphan_reasons`),
+#: each with its own index on person_id: a page of one definition is an ordered index scan that
+#: stops at the page size, and its count comes from the label count store.
+ORPHAN_LABELS: dict[OrphanReason, str] = {
+    reason: "Orphan" + "".join(word.capitalize() for word in reason.value.split("_"))
+    for reason in OrphanReason
+}
 
 #: Properties the store's queries filter on beyond the keys (checked against the model below).
 NODE_FILTERS: tuple[tuple[type[Node], str], ...] = (
@@ -81,5 +89,9 @@ def schema_statements() -> list[str]:
         f"CREATE INDEX {rtype.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rtype}]-() ON (r.{prop})"
         for kind, prop in REL_FILTERS
         for rtype in rel_types(kind)
+    ]
+    stmts += [
+        f"CREATE INDEX {label.lower()}_{Person.key} IF NOT EXISTS FOR (n:{label}) ON (n.{Person.key})"
+        for label in ORPHAN_LABELS.values()
     ]
     return stmts

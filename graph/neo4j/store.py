@@ -44,10 +44,6 @@ from graph.store import MAX_HOPS, GraphStore, Row
 _NO_LIMIT = 2**63 - 1
 #: The separators of text rows (`graph.neo4j.rows`), passed as parameters.
 _SEPARATORS = {"field_sep": FIELD_SEP, "list_sep": LIST_SEP}
-_ORPHAN_CUSTODY_REASON = {
-    OrphanReason.PARENT_REMOVED: "removed",
-    OrphanReason.PARENT_RELEASED: "released",
-}
 
 
 class Neo4jStore(GraphStore):
@@ -246,16 +242,26 @@ class Neo4jStore(GraphStore):
         total = self._read(q.CENSUS_TOTAL, **params)[0]["total"]
         return total, self._read(q.CENSUS_BY_FACILITY, **params)
 
-    def _fetch_orphans(self, reasons: list[OrphanReason]) -> dict[str, set[OrphanReason]]:
-        found: dict[str, set[OrphanReason]] = defaultdict(set)
-        for reason in reasons:
-            if reason in _ORPHAN_CUSTODY_REASON:
-                rows = self._read(q.ORPHAN_PARENT_CUSTODY_ENDED, reason=_ORPHAN_CUSTODY_REASON[reason])
-            else:
-                rows = self._read(_ORPHAN_QUERY[reason])
-            for r in rows:
-                found[r["child"]].add(reason)
-        return dict(found)
+    def _fetch_separations(self, person_ids: list[str]) -> list[Row]:
+        rows = self._read(q.SEPARATIONS_OF, ids=person_ids)
+        return [
+            {"separation": _shape(Separation, r["separation"]), "separated": r["separated"]} for r in rows
+        ]
+
+    def _fetch_orphans(self, reasons: list[OrphanReason], limit: int | None) -> list[Row]:
+        if limit is None:
+            rows = self._read(q.orphans_any(frozenset(reasons)))
+            return [_shape(Person, r["person"]) for r in rows]
+        # One ordered, limited index scan per definition; the page is the first `limit` of their union.
+        ids = sorted({r["id"] for reason in reasons for r in self._read(q.ORPHAN_PAGE[reason], limit=limit)})
+        return self._fetch_persons(ids[:limit])
+
+    def _refresh_orphans(self, person_ids: list[str]) -> None:
+        self._write(lambda tx: tx.run(q.REFRESH_ORPHANS, ids=person_ids).consume())
+
+    def _fetch_parent_conflicts(self, limit: int) -> list[tuple[str, str]]:
+        rows = self._read(q.PARENT_CONFLICTS, limit=limit)
+        return [(r["child_id"], parent) for r in rows for parent in r["parents"]]
 
     def _fetch_provenance(self, key: str) -> list[Row]:
         return [_shape(SourceRecord, r["record"]) for r in self._read(q.PROVENANCE, key=key)]
@@ -282,13 +288,6 @@ class Neo4jStore(GraphStore):
 
     def _fetch_family_links(self, kinds: list[str]) -> list[Row]:
         return [_shape(FamilyLink, r["link"]) for r in self._read(q.FAMILY_LINKS, kinds=kinds)]
-
-
-_ORPHAN_QUERY = {
-    OrphanReason.NO_PARENT_LINK: q.ORPHAN_NO_PARENT_LINK,
-    OrphanReason.ONLY_CLAIMED_LINKS: q.ORPHAN_ONLY_CLAIMED_LINKS,
-    OrphanReason.PARENT_LOCATION_UNKNOWN: q.ORPHAN_PARENT_LOCATION_UNKNOWN,
-}
 
 
 def _hops(hops: int) -> int:
