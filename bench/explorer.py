@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -36,23 +37,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph.ladybug.store import LadybugStore  # noqa: E402
-from tests.explorer.live import chromium_page, graph_frame, running_app  # noqa: E402
+from tests.explorer.live import chromium_page, running_app  # noqa: E402
 
 
 def fill_background(db: Path, persons: int) -> None:
-    """Write the graph-queries bench's N-person graph into `db`, one batch at a time."""
-    from bench.graph_queries import build_graph
+    """Write the graph-queries bench's N-person graph into `db`, one batch at a time (a 3 GB page
+    cache: LadybugDB's default of 80% of the machine would leave nothing to the others)."""
+    from bench.graph_queries import iter_graph
 
-    with LadybugStore(db) as store:
-        for batch in build_graph(persons):
+    with LadybugStore(db, buffer_pool_size=3 << 30) as store:
+        for batch in iter_graph(persons):
             store.upsert(batch)
 
 
-def wide_family(db: Path, size: int) -> str:
-    """Write one family of `size` persons into a fresh database; returns the centre child's id.
+def wide_family(db: Path, size: int, prefix: str = "W") -> str:
+    """Write one family of `size` persons (ids `prefix`0000…) into `db`; returns the centre child's id.
 
     A tree four links deep (parents, grandparents, aunts, cousins …) with two custody stays each,
     so a 4-hop graph holds every member: the "≤ 300 nodes" case without waiting for a big load.
+    Several families (prefixes W, WB, WC …) give several cold first visits on one database.
     """
     from graph.model import (
         Agency,
@@ -67,8 +70,9 @@ def wide_family(db: Path, size: int) -> str:
 
     agencies = [Agency.CBP, Agency.ICE, Agency.ORR, Agency.USMS]
     facilities = [Facility(facility_id=f"F{a.value}", name=f"{a.value} facility", agency=a) for a in agencies]
-    persons = [Person(person_id="W0000", given_names="Centre", surnames="Child", is_child=True)]
-    links, frontier, depth = [], ["W0000"], 0
+    centre = f"{prefix}0000"
+    persons = [Person(person_id=centre, given_names="Centre", surnames="Child", is_child=True)]
+    links, frontier, depth = [], [centre], 0
     branching = max(2, round((size - 1) ** 0.25) + 1)
     while len(persons) < size and frontier:
         depth += 1
@@ -77,7 +81,7 @@ def wide_family(db: Path, size: int) -> str:
             for _ in range(branching):
                 if len(persons) >= size:
                     break
-                pid = f"W{len(persons):04d}"
+                pid = f"{prefix}{len(persons):04d}"
                 persons.append(Person(person_id=pid, given_names=f"Relative{len(persons)}",
                                       surnames=f"Gen{depth}", is_child=depth % 2 == 0))
                 ev = [Evidence.CLAIMED, Evidence.RECORDED, Evidence.DNA][len(persons) % 3]
@@ -87,14 +91,15 @@ def wide_family(db: Path, size: int) -> str:
     start = datetime(2018, 5, 10, 8)
     stays = []
     for i, p in enumerate(persons):
-        a, b = agencies[i % 4], agencies[(i + 1) % 4]
-        stays.append(Stay(stay_id=f"S{i}a", person_id=p.person_id, facility_id=f"F{a.value}", agency=a,
+        a, b, pid = agencies[i % 4], agencies[(i + 1) % 4], p.person_id
+        stays.append(Stay(stay_id=f"S{pid}a", person_id=pid, facility_id=f"F{a.value}", agency=a,
                           start=start, end=start + timedelta(days=3)))
-        stays.append(Stay(stay_id=f"S{i}b", person_id=p.person_id, facility_id=f"F{b.value}", agency=b,
+        stays.append(Stay(stay_id=f"S{pid}b", person_id=pid, facility_id=f"F{b.value}", agency=b,
                           start=start + timedelta(days=3, hours=2)))
     with LadybugStore(db) as store:
-        store.upsert(GraphBatch(persons=persons, facilities=facilities, family_links=links, stays=stays))
-    return "W0000"
+        if store.get_person(centre) is None:  # written once; a reused database keeps it
+            store.upsert(GraphBatch(persons=persons, facilities=facilities, family_links=links, stays=stays))
+    return centre
 
 
 def pick_people(db: Path, wanted: int, on: date) -> list[str]:
@@ -104,6 +109,52 @@ def pick_people(db: Path, wanted: int, on: date) -> list[str]:
     return list(dict.fromkeys(r.person.person_id for r in rows))[:wanted]
 
 
+PAINTED_JS = "window.lineageDrawn !== undefined"
+PHASES_JS = """() => {
+    const nav = performance.getEntriesByType('navigation')[0] || {};
+    return {origin: performance.timeOrigin, parsed: nav.domInteractive || null,
+            drawn: window.lineageDrawn ?? null, stable: window.lineageStableAt ?? null};
+}"""
+CHART_JS = "() => !!document.querySelector('[data-testid=\"stVegaLiteChart\"] canvas, " \
+           "[data-testid=\"stVegaLiteChart\"] svg.marks')"
+
+
+def painted_graph(page, timeout_ms: int = 120_000):  # noqa: ANN001, ANN201 - Playwright objects
+    """The family-graph frame once vis-network has drawn the network on its canvas."""
+    handle = page.wait_for_selector('iframe[title="Family graph"]', timeout=timeout_ms)
+    frame = handle.content_frame()
+    frame.wait_for_function(PAINTED_JS, timeout=timeout_ms)
+    return frame
+
+
+def graph_visit(page, link: str, started: float) -> dict[str, float]:  # noqa: ANN001
+    """Open `link` and time it; with where the time went (ms after `started`, an epoch time in ms).
+
+    boot: Streamlit's page loaded (DOMContentLoaded); iframe: the graph's HTML arrived in the
+    page (the frame's time origin); parsed: the frame's scripts ran (vis-network parsed, the
+    network built); painted: vis-network's first drawing; stable: physics off.
+    """
+    page.goto(link)
+    frame = painted_graph(page)
+    painted = time.time() * 1000
+    frame.wait_for_function("window.lineageStable === true", timeout=120_000)
+    stable = time.time() * 1000
+    top = page.evaluate("() => [performance.timeOrigin, "
+                        "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd]")
+    inner = frame.evaluate(PHASES_JS)
+    html = page.eval_on_selector('iframe[title="Family graph"]', "e => (e.srcdoc || '').length")
+    return {
+        "painted": (painted - started) / 1000,
+        "stable": (stable - started) / 1000,
+        "boot_ms": top[0] + top[1] - started,
+        "iframe_ms": inner["origin"] - started,
+        "parsed_ms": inner["origin"] + (inner["parsed"] or 0) - started,
+        "drawn_ms": inner["origin"] + inner["drawn"] - started,
+        "html_kb": html / 1024,
+        "nodes": frame.evaluate("nodes.length"),
+    }
+
+
 def _timed(action, until) -> float:  # noqa: ANN001 - Playwright callables
     started = time.perf_counter()
     action()
@@ -111,37 +162,30 @@ def _timed(action, until) -> float:  # noqa: ANN001 - Playwright callables
     return time.perf_counter() - started
 
 
-def measure(url: str, person: str, hops: int, page) -> dict[str, float | int | str]:  # noqa: ANN001
+def measure(url: str, person: str, hops: int, page, repeat: int) -> dict[str, list[float]]:  # noqa: ANN001
+    """One person: a cold visit (fresh browser, first request for this graph), then `repeat` times
+    a warm visit, a switch to the timeline and one back, each until painted. Seconds per metric."""
     link = f"{url}/family-graph?person={person}&hops={hops}"
-    result: dict[str, float | int | str] = {"person": person}
-    page.goto("about:blank")
-    frame_box: dict[str, object] = {}
+    out: dict[str, list[float]] = {}
 
-    def drawn() -> None:
-        frame_box["frame"] = graph_frame(page, timeout_ms=120_000)
+    def add(prefix: str, visit: dict[str, float]) -> None:
+        for key, value in visit.items():
+            out.setdefault(prefix + key, []).append(value)
 
-    result["graph_cold"] = _timed(lambda: page.goto(link), drawn)
-    frame = frame_box["frame"]
-    frame.wait_for_function("window.lineageStable === true", timeout=120_000)
-    result["nodes"] = frame.evaluate("nodes.length")
-    page.goto("about:blank")
-    started = time.perf_counter()
-    page.goto(link)
-    frame = graph_frame(page, timeout_ms=120_000)
-    result["graph_warm"] = time.perf_counter() - started
-    frame.wait_for_function("window.lineageStable === true", timeout=120_000)
-    result["graph_stable"] = time.perf_counter() - started
-
+    add("graph_cold_", graph_visit(page, link, time.time() * 1000))
     sidebar = page.locator('[data-testid="stSidebarNav"]')
-    result["switch_timeline"] = _timed(
-        lambda: sidebar.get_by_role("link", name="Custody timeline").click(),
-        lambda: page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=120_000),
-    )
-    result["switch_graph"] = _timed(
-        lambda: sidebar.get_by_role("link", name="Family graph").click(),
-        lambda: graph_frame(page, timeout_ms=120_000),
-    )
-    return result
+    for _ in range(repeat):
+        page.goto("about:blank")
+        add("graph_warm_", graph_visit(page, link, time.time() * 1000))
+        add("", {"switch_timeline": _timed(
+            lambda: sidebar.get_by_role("link", name="Custody timeline").click(),
+            lambda: page.wait_for_function(CHART_JS, timeout=120_000),
+        )})
+        add("", {"switch_graph": _timed(
+            lambda: sidebar.get_by_role("link", name="Family graph").click(),
+            lambda: painted_graph(page),
+        )})
+    return out
 
 
 def main() -> None:
@@ -154,41 +198,53 @@ def main() -> None:
     parser.add_argument("--on", type=date.fromisoformat, default=date(2018, 6, 20),
                         help="census day the picked children come from")
     parser.add_argument("--hops", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3, help="warm visits and page switches per person")
     parser.add_argument("--wide-family", type=int, metavar="N",
-                        help="instead of --db contents: build one family of N persons in --db (must not "
-                        "exist) and measure its 4-hop graph")
+                        help="instead of --db contents: build families of N persons in --db (must not "
+                        "exist unless --reuse) and measure their 4-hop graphs")
+    parser.add_argument("--families", type=int, default=3, help="with --wide-family: how many families")
     parser.add_argument("--background-persons", type=int, default=0, metavar="N",
                         help="with --wide-family: first fill the database with an N-person graph")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --wide-family: measure an existing database built before (missing "
+                        "families are added; the background is not rewritten)")
     parser.add_argument("--json", type=Path, help="write the raw results here")
     args = parser.parse_args()
 
     if args.wide_family:
-        if args.db.exists():
-            sys.exit(f"{args.db} exists; --wide-family writes a fresh database")
-        if args.background_persons:
+        if args.db.exists() and not args.reuse:
+            sys.exit(f"{args.db} exists; --wide-family writes a fresh database (or pass --reuse)")
+        if args.background_persons and not args.db.exists():
             started = time.perf_counter()
             fill_background(args.db, args.background_persons)
             print(f"background graph of {args.background_persons:,} persons written in "
                   f"{time.perf_counter() - started:.0f} s")
-        args.person, args.hops = [wide_family(args.db, args.wide_family)], 4
+        prefixes = ["W", *(f"W{chr(ord('B') + i)}" for i in range(args.families - 1))]
+        args.person = [wide_family(args.db, args.wide_family, prefix) for prefix in prefixes]
+        args.hops = 4
     people = args.person or pick_people(args.db, args.people, args.on)
     if not people:
         sys.exit("no person to measure: pass --person or a --on day with separated children")
-    results = []
-    with running_app(args.db) as url, chromium_page() as page:
-        page.goto(url)  # the server's first script run (imports, store open) is not a page view
-        page.locator("h1").first.wait_for(timeout=120_000)
+    results: dict[str, list[float]] = {}
+    with running_app(args.db) as url:
         for person in people:
-            results.append(measure(url, person, args.hops, page))
-            print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in results[-1].items()}))
-    keys = ["graph_cold", "graph_warm", "graph_stable", "switch_timeline", "switch_graph"]
-    print(f"{'metric':<16}{'median s':>10}{'max s':>10}   (n={len(results)}, hops={args.hops}, "
-          f"nodes={[r['nodes'] for r in results]})")
-    for key in keys:
-        values = [float(r[key]) for r in results]
-        print(f"{key:<16}{statistics.median(values):>10.3f}{max(values):>10.3f}")
+            with chromium_page() as page:  # a fresh browser: nothing in its cache
+                if person == people[0]:  # the server's first script run (imports, store open)
+                    page.goto(url)
+                    page.locator("h1").first.wait_for(timeout=120_000)
+                    page.goto("about:blank")
+                for key, values in measure(url, person, args.hops, page, args.repeat).items():
+                    results.setdefault(key, []).extend(values)
+            print(person, {k: round(v[-1], 3) for k, v in results.items()}, flush=True)
+    load = os.getloadavg()
+    print(f"\npersons={len(people)} hops={args.hops} repeat={args.repeat} "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{'metric':<26}{'n':>4}{'p50':>10}{'max':>10}")
+    for key, values in results.items():
+        print(f"{key:<26}{len(values):>4}{statistics.median(values):>10.3f}{max(values):>10.3f}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({"people": people, "hops": args.hops, "load": load,
+                                         "results": results}, indent=2))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,13 +81,19 @@ BARE: dict[str, dict[str, str]] = {
 
 def build_graph(persons: int, seed: int = 7) -> list[GraphBatch]:
     """The synthetic graph as batches of about 100k persons each, with everything they point at."""
+    return list(iter_graph(persons, seed))
+
+
+def iter_graph(persons: int, seed: int = 7) -> Iterator[GraphBatch]:
+    """`build_graph` one batch at a time, for callers that write each batch and drop it (1M persons
+    held at once take ~8 GB of Python objects)."""
     rng = random.Random(seed)
     facilities = [
         Facility(facility_id=f"F{i:04d}", name=f"Facility {i}", type=AGENCY_OF[i % 3][1],
                  agency=AGENCY_OF[i % 3][0], state="TX")
         for i in range(300)
     ]
-    batches, batch = [], GraphBatch(facilities=facilities)
+    batch = GraphBatch(facilities=facilities)
     base = datetime(2018, 4, 1)
     for fam in range(persons // 4):
         ids = [f"P{fam * 4 + i:08d}" for i in range(4)]
@@ -129,11 +135,10 @@ def build_graph(persons: int, seed: int = 7) -> list[GraphBatch]:
             ))
             batch.separated += [Separated(separation_id=sid, person_id=k, side="child") for k in ids[2:]]
         if len(batch.persons) >= 100_000:
-            batches.append(batch)
+            yield batch
             batch = GraphBatch()
     if batch.size():
-        batches.append(batch)
-    return batches
+        yield batch
 
 
 GIVEN = ["María", "José", "Ximena", "Luis", "Ana", "Mateo", "Rosa", "Carlos", "Lucía", "Jorge"]

@@ -31,7 +31,9 @@ def app_path() -> Path:
 
 def streamlit_command(host: str, port: int, headless: bool, secrets: Path = DEFAULT_SECRETS) -> list[str]:
     """The `streamlit run` command line: usage statistics off (closed networks), a minimal toolbar
-    (no "Deploy" button), and exactly the one secrets file this command checked for `[auth]`."""
+    (no "Deploy" button), exactly the one secrets file this command checked for `[auth]`, and
+    static serving on: the family graph loads vis-network from `explorer/static` (same origin,
+    cached by the browser) instead of receiving it inline with every drawing."""
     return [
         sys.executable, "-m", "streamlit", "run", str(app_path()),
         "--server.address", host,
@@ -39,6 +41,7 @@ def streamlit_command(host: str, port: int, headless: bool, secrets: Path = DEFA
         "--server.headless", "true" if headless else "false",
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",
+        "--server.enableStaticServing", "true",
         "--secrets.files", str(secrets.resolve()),
     ]
 

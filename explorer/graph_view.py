@@ -1,10 +1,14 @@
 """Family graphs as pyvis networks: pure functions from domain records to nodes, edges and HTML.
 
 Kept free of Streamlit so they are unit-tested directly (AppTest does not run the iframe's
-JavaScript). The HTML is self-contained: vis-network is inlined (`cdn_resources="in_line"`) and
-pyvis's Bootstrap links are stripped, so the graph renders on a closed network and the page makes
-no outside request. Text reaches the page only through pyvis's `tojson` (which escapes `<`, `>`,
-`&` and quotes) and vis-network draws labels and tooltips as text, so hostile names stay inert.
+JavaScript). vis-network itself is not in the HTML: the page loads pyvis's own copy, shipped as
+`explorer/static/vis-network-9.1.2.min.js` and served by Streamlit from the same origin (`lineage
+explore` turns static serving on), so the browser caches it once instead of receiving ~700 KB
+inline on every render, and the page still makes no outside request: pyvis's CDN and Bootstrap
+links are stripped. Positions are computed here (a radial tree), so vis-network runs no physics:
+the graph is drawn in place at once and never moves. Text reaches the page only through pyvis's
+`tojson` (which escapes `<`, `>`, `&` and quotes) and vis-network draws labels and tooltips as
+text, so hostile names stay inert.
 """
 
 from __future__ import annotations
@@ -36,18 +40,28 @@ KIND_LABELS = {
 }
 DIRECTED = {FamilyKind.PARENT_OF, FamilyKind.GUARDIAN_OF}
 RING_RADIUS = 220
+NODE_GAP = 70  # least distance between neighbours on a ring, so labels stay apart
+VIS_NETWORK_JS = "vis-network-9.1.2.min.js"
+# Relative to the page (a srcdoc iframe resolves against its parent), so a base URL path works too.
+VIS_NETWORK_URL = f"app/static/{VIS_NETWORK_JS}"
 _CDN_TAG = re.compile(
     r"<link\b[^>]*https?://[^>]*>|<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>",
     re.IGNORECASE | re.DOTALL,
 )
-_STOP_PHYSICS_JS = """
-                  function lineageFreeze() {
-                      network.setOptions({physics: {enabled: false}});
+_DRAW_CALL = re.compile(r"\n\s*drawGraph\(\);(\s*</script>)")
+# The whole graph in view, then flags for tests and the benchmark: first paint (ms after the frame
+# opened) and stable (nothing moves after the first paint).
+_MARK_DRAWN_JS = """
+                  network.fit();
+                  network.once("afterDrawing", function () {
+                      window.lineageDrawn = performance.now();
                       window.lineageStable = true;
-                  }
-                  network.once("stabilizationIterationsDone", lineageFreeze);
-                  network.once("stabilized", lineageFreeze);
+                  });
                   return network;"""
+_NO_LIBRARY = ("The graph library was not served (app/static). Start the explorer with "
+               "`lineage explore`, which turns Streamlit's static file serving on.")
+_GUARDED_DRAW = ("\n              if (typeof vis === 'undefined') { document.getElementById('mynetwork')"
+                 f".textContent = {json.dumps(_NO_LIBRARY)}; }} else {{ drawGraph(); }}")
 
 LabelFn = Callable[[Person], str]
 
@@ -62,21 +76,57 @@ def node_colour(agency: Agency | str | None) -> str:
     return AGENCY_COLOURS.get(key, AGENCY_COLOURS[None])
 
 
-def _ring_positions(hops: Mapping[str, int]) -> dict[str, tuple[float, float]]:
-    """Person id → (x, y): the centre at the origin, each hop distance on its own ring.
+def _radial_positions(hood: Neighbourhood) -> dict[str, tuple[float, float]]:
+    """Person id → (x, y): a radial tree around the centre, each hop distance on its own ring.
 
-    Computed here so the graph appears in place at once instead of settling for seconds.
+    Every relative sits inside the angle of the relative that brought it into the graph (its
+    parent in a breadth-first tree), sized by how many descendants it carries, so branches do
+    not cross; a ring grows when it holds too many persons to keep NODE_GAP between them.
+    Computed here so the graph is drawn in place at once, without a physics simulation.
     """
-    rings: dict[int, list[str]] = {}
-    for pid, h in sorted(hops.items(), key=lambda kv: (kv[1], kv[0])):
-        rings.setdefault(h, []).append(pid)
+    hops = hood.hops
+    near: dict[str, list[str]] = {}
+    for link in hood.links:
+        near.setdefault(link.from_id, []).append(link.to_id)
+        near.setdefault(link.to_id, []).append(link.from_id)
+    ordered = sorted(hops, key=lambda pid: (hops[pid], pid))
+    children: dict[str, list[str]] = {pid: [] for pid in ordered}
+    for pid in ordered:
+        if pid == hood.center_id:
+            continue
+        parents = sorted(n for n in near.get(pid, []) if hops.get(n) == hops[pid] - 1)
+        children[parents[0] if parents else hood.center_id].append(pid)
+    weight: dict[str, int] = {}
+    for pid in reversed(ordered):
+        weight[pid] = max(1, sum(weight[c] for c in children[pid]))
+    on_ring: dict[int, int] = {}
+    for pid in ordered:
+        on_ring[hops[pid]] = on_ring.get(hops[pid], 0) + 1
+    radius: dict[int, float] = {0: 0.0}
+    for h in sorted(on_ring)[1:] if 0 in on_ring else sorted(on_ring):
+        radius[h] = max(radius.get(h - 1, 0.0) + RING_RADIUS, on_ring[h] * NODE_GAP / (2 * math.pi))
     pos: dict[str, tuple[float, float]] = {}
-    for h, ids in rings.items():
-        for i, pid in enumerate(ids):
-            angle = 2 * math.pi * i / max(len(ids), 1) + h * 0.4
-            radius = RING_RADIUS * h
-            pos[pid] = (round(radius * math.cos(angle), 1), round(radius * math.sin(angle), 1))
+    spans = [(hood.center_id, 0.0, 2 * math.pi)] if hood.center_id in hops else []
+    roots = [pid for pid in ordered if pid != hood.center_id and pid not in
+             {c for kids in children.values() for c in kids}]
+    spans += _split(roots, 0.0, 2 * math.pi, weight)
+    while spans:
+        pid, lo, hi = spans.pop()
+        angle, r = (lo + hi) / 2, radius.get(hops[pid], 0.0)
+        pos[pid] = (round(r * math.cos(angle), 1), round(r * math.sin(angle), 1))
+        spans += _split(children[pid], lo, hi, weight)
     return pos
+
+
+def _split(ids: list[str], lo: float, hi: float, weight: Mapping[str, int]) -> list[tuple[str, float, float]]:
+    """Share the angle [lo, hi) among `ids` in proportion to their weights."""
+    per_weight = (hi - lo) / max(sum(weight[i] for i in ids), 1)
+    out = []
+    for pid in ids:
+        step = per_weight * weight[pid]
+        out.append((pid, lo, lo + step))
+        lo += step
+    return out
 
 
 def graph_nodes(
@@ -88,7 +138,7 @@ def graph_nodes(
 
     A "+N more" node stands for relatives cut off by the query's limit.
     """
-    pos = _ring_positions(hood.hops)
+    pos = _radial_positions(hood)
     nodes = []
     for p in hood.persons:
         agency = agencies.get(p.person_id)
@@ -159,17 +209,13 @@ def _edge(link: FamilyLink, on_path: bool) -> dict[str, Any]:
     }
 
 
-def graph_options(physics: bool = True) -> dict[str, Any]:
-    """vis-network options: short stabilisation from the precomputed layout, readable labels."""
+def graph_options() -> dict[str, Any]:
+    """vis-network options: the precomputed layout as is (no physics, so nothing moves), readable labels."""
     return {
         "nodes": {"font": {"size": 16, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"}},
         "edges": {"font": {"size": 12, "align": "middle"}, "smooth": False},
-        "physics": {
-            "enabled": physics,
-            "solver": "barnesHut",
-            "barnesHut": {"springLength": 160, "avoidOverlap": 0.3},
-            "stabilization": {"enabled": True, "iterations": 120, "fit": True},
-        },
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False},
         "interaction": {"hover": True, "tooltipDelay": 150},
     }
 
@@ -180,8 +226,8 @@ def strip_cdn(html: str) -> str:
 
 
 def render_html(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], height_px: int = 600) -> str:
-    """A self-contained HTML page drawing the network; physics stops once it has stabilised."""
-    net = Network(height=f"{height_px}px", width="100%", directed=False, cdn_resources="in_line")
+    """A small HTML page drawing the network with the same-origin vis-network; drawn once, in place."""
+    net = Network(height=f"{height_px}px", width="100%", directed=False, cdn_resources="remote")
     for node in nodes:
         net.add_node(node["id"], **{k: v for k, v in node.items() if k != "id"})
     for edge in edges:
@@ -189,7 +235,9 @@ def render_html(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], height
     # set_options replaces pyvis's option object, so it must come after everything else.
     net.set_options(json.dumps(graph_options()))
     html = strip_cdn(net.generate_html(notebook=False))
-    return html.replace("return network;", _STOP_PHYSICS_JS, 1)
+    html = html.replace("<head>", f'<head>\n        <script src="{VIS_NETWORK_URL}"></script>', 1)
+    html = _DRAW_CALL.sub(lambda m: _GUARDED_DRAW + m.group(1), html, count=1)
+    return html.replace("return network;", _MARK_DRAWN_JS, 1)
 
 
 def neighbourhood_html(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+from pathlib import Path
 
 from explorer import graph_view
 from explorer.graph_view import MORE_NODE_ID, graph_edges, graph_nodes, render_html
@@ -30,7 +32,7 @@ def _dataset(html: str, name: str) -> list[dict]:
     return json.loads(match.group(1))
 
 
-def test_nodes_carry_role_colour_and_ring_positions() -> None:
+def test_nodes_carry_role_colour_and_radial_positions() -> None:
     nodes = {n["id"]: n for n in graph_nodes(_hood(), {"K": Agency.ORR, "M": Agency.ICE, "A": None})}
     assert set(nodes) == {"K", "M", "A"}
     assert nodes["K"]["shape"] == "star" and nodes["M"]["shape"] == "square"
@@ -57,14 +59,47 @@ def test_more_node_only_when_the_query_cut_relatives_off() -> None:
     assert any(e["to"] == MORE_NODE_ID for e in graph_edges(_hood(7)))
 
 
-def test_html_is_self_contained_and_freezes_physics() -> None:
+def test_html_is_self_contained_and_drawn_in_place() -> None:
     html = render_html(graph_nodes(_hood(3), {}), graph_edges(_hood(3)))
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html, re.IGNORECASE)
     assert "cdn.jsdelivr" not in html and "cdnjs.cloudflare" not in html and "bootstrap" not in html.lower()
-    assert "vis.Network" in html and "vis-network" in html  # the library is inlined
-    assert "network.setOptions({physics: {enabled: false}})" in html
-    assert '"stabilization": {"enabled": true' in html  # our options survived (set_options ran last)
+    assert f'<script src="{graph_view.VIS_NETWORK_URL}"></script>' in html  # same origin, cached
+    assert len(html) < 50_000  # the library is not inlined
+    assert "vis.Network" in html and "window.lineageStable = true" in html
+    assert '"physics": {"enabled": false}' in html  # our options survived (set_options ran last)
     assert {n["id"] for n in _dataset(html, "nodes")} == {"K", "M", "A", MORE_NODE_ID}
+
+
+def test_the_served_library_is_pyvis_own_copy() -> None:
+    """explorer/static holds the vis-network that pyvis would inline, byte for byte."""
+    import pyvis
+
+    shipped = Path(graph_view.__file__).parent / "static" / graph_view.VIS_NETWORK_JS
+    pyvis_copy = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    assert shipped.read_bytes() == pyvis_copy.read_bytes()
+
+
+def test_radial_layout_keeps_branches_apart_and_spreads_crowded_rings() -> None:
+    """Each relative sits within its branch's angle; a crowded ring grows so neighbours keep apart."""
+    kids = [Person(person_id=f"C{i:03d}", given_names="C", surnames=str(i)) for i in range(120)]
+    centre = Person(person_id="K", given_names="K", surnames="K", is_child=True)
+    parents = [Person(person_id=p, given_names=p, surnames=p) for p in ("M", "D")]
+    links = [FamilyLink(kind=FamilyKind.PARENT_OF, from_id=p.person_id, to_id="K", evidence=Evidence.DNA)
+             for p in parents]
+    links += [FamilyLink(kind=FamilyKind.RELATIVE_OF, from_id=("M", "D")[i % 2], to_id=k.person_id,
+                         evidence=Evidence.CLAIMED) for i, k in enumerate(kids)]
+    hops = {"K": 0, "M": 1, "D": 1, **{k.person_id: 2 for k in kids}}
+    hood = Neighbourhood(center_id="K", persons=[centre, *parents, *kids], links=links, hops=hops)
+    pos = {n["id"]: (n["x"], n["y"]) for n in graph_nodes(hood, {})}
+    angle = {pid: math.atan2(y, x) for pid, (x, y) in pos.items()}
+    ring2 = math.hypot(*pos["C000"])
+    assert ring2 > 2 * graph_view.RING_RADIUS  # 120 persons need a wider ring than the default
+    assert all(abs(math.hypot(*pos[k.person_id]) - ring2) < 1 for k in kids)
+    for parent, side in (("M", 0), ("D", 1)):  # a parent's relatives lie on the parent's side
+        own = [angle[k.person_id] for i, k in enumerate(kids) if i % 2 == side]
+        assert all(math.cos(a - angle[parent]) > 0 for a in own)
+    ring = [pos[k.person_id] for k in sorted(kids, key=lambda k: angle[k.person_id])]
+    assert min(math.dist(a, b) for a, b in zip(ring, ring[1:], strict=False)) > 0.9 * graph_view.NODE_GAP
 
 
 def test_hostile_names_reach_the_page_only_as_escaped_json() -> None:
