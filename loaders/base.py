@@ -119,6 +119,14 @@ class Loader(ABC):
     def parse(self, row: RawRow, provenance: Provenance) -> CanonicalRecord:
         """One row as facts; raise `RowRejected` or `ValidationError` for a bad row."""
 
+    def prepare(self, rows: list[RawRow]) -> None:
+        """Per-file state that `parse` needs from all of a file's rows (none by default).
+
+        A loader that has such state sets it here, from its `rows`, so that person resolution,
+        which re-reads the rows stored in the graph instead of the file, parses them alike.
+        """
+        return None
+
     def sniff(self, path: Path) -> bool:
         """Whether this loader recognises the file (for loads without --source)."""
         return False

@@ -49,8 +49,13 @@ class IceDdpLoader(Loader):
         header = set(csv_header(path))
         self.suffix = _SUFFIX if "book_in_date_time.detention" in header else ""
         rows = list(read_csv(path, [PERSON_KEY, *(self.col(c) for c in DETENTION)]))
-        self.starts = self._chained_starts(rows)
+        self.prepare(rows)
         return iter(rows)
+
+    def prepare(self, rows: list[RawRow]) -> None:
+        if rows:
+            self.suffix = _SUFFIX if "book_in_date_time.detention" in rows[0].cells else ""
+        self.starts = self._chained_starts(rows)
 
     def _key(self, cells: dict[str, object]) -> tuple[str, str, str]:
         return (

@@ -1,9 +1,11 @@
-"""Which person a record describes — for now, by exact normalised identifiers only.
+"""Which person a record describes, as a load decides it: by exact normalised identifiers only.
 
 Two mentions are one person only when they share an identifier exactly: the normalised
 A-number, an agency's own subject id (`system:id`), or the same person key within one source.
-Nothing else joins people: a mention without an identifier stands as its own person, however
-alike the names, until probabilistic linkage (a later module that replaces this one) decides.
+Nothing else joins people at load time: a mention without an identifier stands as its own
+person, however alike the names, until `lineage resolve` (`loaders.linkage.resolve`) links the
+mentions probabilistically and rewrites the persons; a person's identifiers are then remembered
+under the resolved person, so a later load adds to it.
 
 Person ids are stable: a component of mentions takes the id already given to any of its
 identifiers by an earlier load (`known`), else an id derived from its smallest identifier, so
@@ -99,3 +101,15 @@ def resolve_keys(keys_of: Mapping[MentionRef, list[str]], known: Mapping[str, st
     for ref, keys in keys_of.items():
         result.person_of[ref] = id_of_root[uf.find(keys[0])]
     return result
+
+
+def current_persons(
+    keys_of: Mapping[MentionRef, list[str]], known: Mapping[str, str], resolved: Mapping[str, str]
+) -> dict[MentionRef, str]:
+    """The person each mention belongs to in the graph now: as the last person resolution left
+    it (`resolved`, by mention key `record_key#ref`), else as the loads put it (by identifiers).
+
+    Person resolution starts from this so that a person keeps its id across runs.
+    """
+    loaded = resolve_keys(keys_of, known).person_of
+    return {ref: resolved.get(f"{ref[0]}#{ref[1]}", pid) for ref, pid in loaded.items()}

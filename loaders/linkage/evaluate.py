@@ -1,4 +1,4 @@
-"""Scoring person resolution against a synthetic scenario's `ground_truth.json`.
+"""Scoring person resolution and parent–child links against a scenario's `ground_truth.json`.
 
 Pairwise measures over mentions: a pair of mentions is a true pair when both describe the same
 true person; precision and recall count pairs, so a wrong merge of two large clusters costs as
@@ -8,6 +8,7 @@ much as it would cost a caseworker (every record of one person attached to anoth
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,3 +52,58 @@ def pairwise(predicted: pd.Series, truth: pd.Series) -> PairScores:
     recall = tp / true if true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return PairScores(precision, recall, f1, true, pred)
+
+
+@dataclass(frozen=True)
+class LinkScores:
+    """Parent–child links against the truth: a link is right when its parent is truly the parent
+    of its child; recall counts the true parent–child pairs whose two people appear in the data."""
+
+    precision: float
+    recall: float
+    predicted_links: int
+    correct_links: int
+    true_links: int
+    found_links: int
+
+
+def true_parent_links(truth_file: Path) -> set[tuple[str, str]]:
+    """(true parent, true child) of every PARENT_OF in the scenario's ground truth."""
+    links = json.loads(truth_file.read_text())["family_links"]
+    return {(x["from"], x["to"]) for x in links if x["kind"] == "PARENT_OF"}
+
+
+def person_truth(person_of: pd.Series, truth: pd.Series) -> dict[str, str]:
+    """Each resolved person's true person: the one most of its mentions describe."""
+    both = pd.DataFrame({"p": person_of.to_numpy(), "t": truth.loc[person_of.index].to_numpy()})
+    counts = both.groupby(["p", "t"]).size().reset_index(name="n")
+    best = counts.sort_values(["p", "n", "t"], ascending=[True, False, True]).drop_duplicates("p")
+    return dict(zip(best["p"], best["t"], strict=True))
+
+
+def parent_child(
+    links: Iterable[tuple[str, str]],
+    truth_of: dict[str, str],
+    true_links: set[tuple[str, str]],
+    present: set[str],
+) -> LinkScores:
+    """Precision and recall of (parent person, child person) links read from a resolved graph.
+
+    Args:
+        links: the graph's non-rejected PARENT_OF links as (from person, to person).
+        truth_of: resolved person → true person (`person_truth`).
+        true_links: from `true_parent_links`.
+        present: true persons that some mention describes (others cannot be linked).
+    """
+    mapped = [(truth_of.get(a), truth_of.get(b)) for a, b in links]
+    correct = sum(1 for pair in mapped if pair in true_links)
+    reachable = {pair for pair in true_links if pair[0] in present and pair[1] in present}
+    found = reachable & set(mapped)
+    return LinkScores(
+        precision=correct / len(mapped) if mapped else 1.0,
+        recall=len(found) / len(reachable) if reachable else 1.0,
+        predicted_links=len(mapped),
+        correct_links=correct,
+        true_links=len(reachable),
+        found_links=len(found),
+    )

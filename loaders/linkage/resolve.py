@@ -48,6 +48,7 @@ def resolve_mentions(
     passes: int = 2,
     model_dir: Path | None = None,
     seed: int = 42,
+    reuse_models: bool = False,
 ) -> Resolution:
     """Resolve every mention of `frame` into persons.
 
@@ -58,6 +59,8 @@ def resolve_mentions(
         model_dir: where to save each pass's trained model (`linkage_pass<N>.json`) so the
             run can be reproduced; nothing is written when None.
         seed: for Splink's random sampling of u.
+        reuse_models: score with the models saved in `model_dir` instead of training (a
+            reviewer's decision is applied without the model changing under it).
     """
     thresholds = thresholds or Thresholds()
     current = frame
@@ -67,10 +70,14 @@ def resolve_mentions(
     for n in range(1, passes + 1):
         if decisions is not None:
             current = with_family_persons(frame, decisions.person_of)
-        model = linkage_model.train(current, seed=seed)
-        if model_dir is not None:
-            model_dir.mkdir(parents=True, exist_ok=True)
-            model.save(model_dir / f"linkage_pass{n}.json")
+        saved = model_dir / f"linkage_pass{n}.json" if model_dir is not None else None
+        if reuse_models and saved is not None and saved.exists():
+            model = linkage_model.load(saved, current)
+        else:
+            model = linkage_model.train(current, seed=seed)
+            if saved is not None:
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                model.save(saved)
         pairs = linkage_model.score(model, SCORE_FLOOR)
         decisions = decide(frame, pairs, thresholds)
         models.append(model)
