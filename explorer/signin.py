@@ -8,7 +8,8 @@ Two modes, decided by the secrets file `lineage explore` hands to Streamlit:
   waiting for the identity provider. A signed-in user with no role gets no data.
 - **Local mode**: no `[auth]`. `lineage explore` then serves 127.0.0.1 only, as one local user whose
   role it passes in `LINEAGE_EXPLORE_ROLE`; every page says so. The app refuses to run without that
-  variable (a bare `streamlit run` gets no data) and refuses a non-loopback server address.
+  variable (a bare `streamlit run` gets no data) and unless Streamlit's `server.address` is a
+  loopback address (unset means every interface), so a hand-made command line cannot open it up.
 
 There is no password anywhere: identities come from the agency's provider or the local account.
 """
@@ -160,9 +161,10 @@ def _signed_in(secrets: dict[str, Any]) -> Principal:
 
 def _local() -> Principal:
     address = st.get_option("server.address")
-    if address and address not in LOOPBACK:
+    if address not in LOOPBACK:  # unset means every interface to Streamlit
         _stop(f"No sign-in is configured ([auth] in .streamlit/secrets.toml), so the explorer will not "
-              f"serve {address}. Configure sign-in, or serve 127.0.0.1 only.")
+              f"serve {address or 'every network interface'}. Configure sign-in, or start it with "
+              "`lineage explore`, which serves 127.0.0.1 only.")
     principal = local_principal(os.environ)
     if principal is None:
         _stop("No sign-in is configured and no local role was given. Start the explorer with "

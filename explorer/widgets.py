@@ -20,7 +20,7 @@ from explorer import queries
 from explorer.custody import age_on, current_custody, custody_status
 from explorer.signin import current_principal
 from explorer.store import secured_graph
-from graph.access import Role
+from graph.access import MAX_QUERY_CHARS, Role
 from graph.errors import PermissionDeniedError
 from graph.model import Person
 
@@ -127,6 +127,7 @@ def person_picker(key: str, label: str = "Find a person (name or any identifier)
     """
     analyst = pseudonymous()
     text = st.text_input("Pseudonym" if analyst else label, key=f"{key}_q", live=not analyst,
+                         max_chars=MAX_QUERY_CHARS,
                          placeholder="psn_…" if analyst else "e.g. Ximena Hernandez or A012345678")
     if not text or not text.strip():
         return None
@@ -136,6 +137,9 @@ def person_picker(key: str, label: str = "Find a person (name or any identifier)
         if not analyst:
             raise
         st.info("Analysts open a person by pseudonym only (psn_…).")
+        return None
+    except ValueError as exc:
+        st.warning(f"Not searched: {exc}.")
         return None
     if not hits:
         st.info("No one matches that name or identifier.")

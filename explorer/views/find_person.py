@@ -13,6 +13,7 @@ import streamlit as st
 from explorer import nav, queries
 from explorer.store import store_or_stop
 from explorer.widgets import hits_frame, plain, pseudonymous, set_person
+from graph.access import MAX_QUERY_CHARS
 from graph.errors import PermissionDeniedError
 
 st.title("Find a person")
@@ -21,6 +22,7 @@ analyst = pseudonymous()
 text = st.text_input(
     "Pseudonym" if analyst else "Name or identifier",
     key="q",
+    max_chars=MAX_QUERY_CHARS,
     live=not analyst,
     bind="query-params",
     placeholder="psn_…" if analyst else "e.g. ximena hernandes, Lopez, A-000-000-003, 12345-678, UC-1001",
@@ -39,6 +41,9 @@ except PermissionDeniedError:
     if not analyst:
         raise
     st.info("Analysts open a person by pseudonym only (psn_…): names and identifiers are not searchable.")
+    st.stop()
+except ValueError as exc:  # e.g. longer than any name or identifier
+    st.warning(f"Not searched: {exc}.")
     st.stop()
 persons, matched = [h.person for h in hits], [h.matched_on or "pseudonym" for h in hits]
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from streamlit import config
 
 from explorer.signin import ROLE_ENV, USER_ENV
 from graph.ladybug.store import LadybugStore
@@ -46,13 +47,16 @@ LOCAL_USER = "local:tester"
 
 
 @pytest.fixture(autouse=True)
-def audit_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The local caseworker `lineage explore` would start, and a fresh audit log for this test."""
+def audit_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The local caseworker `lineage explore` would start (on 127.0.0.1), and a fresh audit log."""
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
     monkeypatch.setenv(ROLE_ENV, "caseworker")
     monkeypatch.setenv(USER_ENV, LOCAL_USER)
     path = tmp_path / "audit.jsonl"
     monkeypatch.setenv("LINEAGE_AUDIT_PATH", str(path))
-    return path
+    yield path
+    config.set_option("server.address", before)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from google.protobuf.text_format import MessageToString
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from explorer.nav import PAGES, ROLE_PAGES
@@ -301,6 +302,25 @@ def test_admin_page_shows_a_tampered_log(app_store: GraphStore, audit_file: Path
     as_role(monkeypatch, Role.ADMIN)
     at = open_page("admin")
     assert any("altered: entry 1 is broken" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("address", [None, "0.0.0.0", "10.1.2.3"])
+def test_local_mode_shows_nothing_beyond_loopback(app_env: Path, address: str | None) -> None:
+    """A hand-made `streamlit run --server.address …` without [auth] gets a refusal, no data."""
+    config.set_option("server.address", address)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["q"] = "ximena"
+    at.run()
+    assert any("will not serve" in e.value for e in at.error)
+    assert not at.dataframe and not at.text_input and not leaks(at)
+
+
+def test_local_mode_needs_a_role_from_the_command_line(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ROLE_ENV)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert any("no local role was given" in e.value for e in at.error) and not at.text_input
 
 
 # ----------------------------------------------------------------------------------- sign-in
