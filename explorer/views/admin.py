@@ -39,15 +39,19 @@ pid = st.text_input("Person id", key="who_viewed", bind="query-params",
 if pid:
     entries = graph.audit_entries(person_id=pid)
     frame = pd.DataFrame([{"when": e.at, "who": e.who, "role": e.role, "what": e.action,
+                           "operation": e.parameters.get("operation", ""), "about": e.target or "(in result)",
                            "result count": e.result_count} for e in entries],
-                         columns=["when", "who", "role", "what", "result count"])
-    st.caption(f"{len(frame)} entr(y/ies) about {pid}")
+                         columns=["when", "who", "role", "what", "operation", "about", "result count"])
+    st.caption(f"{len(frame)} entr(y/ies) about {pid}: views of the person, searches and lists that showed "
+               "them, decisions and exports")
     st.dataframe(frame, hide_index=True, key="viewers")
 
-out = io.StringIO()
-rows = audit_log().export_csv(out)
-download("Export the whole audit log (CSV)", out.getvalue(), file_name="audit-log.csv", mime="text/csv",
-         key="audit_csv", what="audit log", parameters={}, rows=rows)
+# Built on request: the whole log is read for it.
+if st.toggle("Prepare the audit log export (CSV)", key="audit_export"):
+    out = io.StringIO()
+    rows = audit_log().export_csv(out)
+    download("Export the whole audit log (CSV)", out.getvalue(), file_name="audit-log.csv", mime="text/csv",
+             key="audit_csv", what="audit log", parameters={}, rows=rows)
 
 st.subheader("Roles")
 path = signin.mapping_path(signin.app_secrets())

@@ -68,8 +68,8 @@ if do_confirm or do_reject:
         st.error(LOAD_BUSY)
     except NotFoundError:
         st.error("That link or match is no longer in the graph; it may have been merged by a newer load.")
-    except PermissionDeniedError as exc:
-        st.error(f"Not saved: your role may not decide ({exc}).")
+    except PermissionDeniedError as exc:  # e.g. a caseworker changing an earlier decision
+        st.error(f"Not saved: {exc}.")
     except ValueError as exc:
         st.error(f"Not saved: {exc}.")
     except GraphStoreError as exc:

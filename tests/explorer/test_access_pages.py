@@ -287,6 +287,7 @@ def test_admin_answers_who_viewed_a_child_and_exports_the_log(
     viewers = table(at, "who", "when")
     assert ("local:ana", "caseworker") in set(zip(viewers["who"], viewers["role"], strict=True))
     assert set(viewers["what"]) >= {"view"}
+    at.toggle(key="audit_export").set_value(True).run()
     at.download_button(key="audit_csv").click().run()
     assert [e.parameters["what"] for e in entries(audit_file, "export")] == ["audit log"]
 
@@ -399,3 +400,23 @@ def test_the_leak_check_sees_what_a_caseworker_is_shown(app_store: GraphStore) -
     """The analyst checks above would pass on an empty page; this shows they read the page."""
     at = open_page("graph", person=KID1, hops="3", to="P-XSS", item=f"PARENT_OF:{MOM}:{KID1}")
     assert {KID1, MOM, "Ximena"} <= leaks(at)
+
+
+def decide(at: AppTest, button: str, reason: str) -> AppTest:
+    at.text_area(key="reason").input(reason)
+    return at.button(key=button).click().run()
+
+
+def test_only_an_admin_overrides_an_earlier_decision(
+    review_history_of, audit_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decide(open_page("review", target=CLAIM), "confirm", "DNA result confirms parentage")
+    again = decide(open_page("review", target=CLAIM), "reject", "second thoughts")
+    assert any("only an admin can override" in e.value for e in again.error)
+    as_role(monkeypatch, Role.ADMIN, "local:boss")
+    done = decide(open_page("review", target=CLAIM), "reject", "court order 2018-09-01")
+    assert not done.error, [e.value for e in done.error]
+    assert [(r.decision, r.reviewer) for r in review_history_of(CLAIM)] == [
+        (LinkStatus.CONFIRMED, LOCAL_USER), (LinkStatus.REJECTED, "local:boss")]
+    assert [e.who for e in entries(audit_file, "review")] == [LOCAL_USER, "local:boss"]
+    assert [e.who for e in entries(audit_file, "denied")] == [LOCAL_USER]
