@@ -30,10 +30,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from graph.config import Settings
-from graph.model import GraphBatch, LoadBatch, Node, Rel, SourceRecord
-from graph.store import UPSERT_ORDER, GraphStore
+from graph.model import GraphBatch, LoadBatch, Node, Rel
+from graph.store import UPSERT_ORDER, GraphStore, Row
 from loaders.assemble import Assembly
 from loaders.errors import LoaderError
 from loaders.gcpause import gc_paused
@@ -41,13 +42,14 @@ from loaders.identity import mention_keys, resolve_keys
 from loaders.ledger import Ledger
 from loaders.progress import Progress
 from loaders.quarantine import quarantine_entries, summarise, write_quarantine
-from loaders.records import Quarantined, RecordFacts
+from loaders.records import Provenance, Quarantined, RecordFacts
 from loaders.registry import detect, get_loader
 from loaders.synth.manifest import synthetic_hashes
 
-PLAN_VERSION = "2"
+PLAN_VERSION = "3"
 DEFAULT_CHUNK_ROWS = 1_000_000
 MEMORY_KINDS = ("facility", "separation", "reunion")
+T = TypeVar("T")
 
 
 @dataclass
@@ -90,13 +92,13 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def chunked(parts: Iterable[tuple[str, Sequence[Node | Rel]]], rows: int) -> Iterator[GraphBatch]:
-    """(`GraphBatch` field, items) in upsert order → batches of at most `rows` items.
+def cut(parts: Iterable[tuple[str, Sequence[T]]], rows: int) -> Iterator[dict[str, list[T]]]:
+    """(`GraphBatch` field, items) in upsert order → {field: items} of at most `rows` items.
 
-    A kind's items may span batches and a batch may hold several kinds; the cut depends only on
+    A kind's items may span chunks and a chunk may hold several kinds; the cut depends only on
     the items and `rows`, so a re-run cuts the same chunks.
     """
-    current: dict[str, list[Node | Rel]] = {}
+    current: dict[str, list[T]] = {}
     size = 0
     for name, items in parts:
         start = 0
@@ -106,14 +108,35 @@ def chunked(parts: Iterable[tuple[str, Sequence[Node | Rel]]], rows: int) -> Ite
             size += take
             start += take
             if size >= rows:
-                yield GraphBatch.model_construct(**_full(current))
+                yield current
                 current, size = {}, 0
     if size:
-        yield GraphBatch.model_construct(**_full(current))
+        yield current
+
+
+def chunked(parts: Iterable[tuple[str, Sequence[Node | Rel]]], rows: int) -> Iterator[GraphBatch]:
+    """`cut` for records: `GraphBatch`es of at most `rows` items."""
+    for chunk in cut(parts, rows):
+        yield GraphBatch.model_construct(**_full(chunk))
 
 
 def _full(parts: dict[str, list[Node | Rel]]) -> dict[str, list[Node | Rel]]:
     return {name: parts.get(name, []) for name, _ in UPSERT_ORDER}
+
+
+def source_row(p: Provenance) -> Row:
+    """The `SourceRecord` row of a record's provenance (`GraphStore.upsert_rows`)."""
+    return {
+        "record_key": p.record_key,
+        "system": p.system,
+        "file": p.file,
+        "record_id": p.record_id,
+        "batch_id": p.batch_id,
+        "row_number": p.row_number,
+        "row_hash": p.row_hash,
+        "loaded_at": p.loaded_at,
+        "raw": p.raw,
+    }
 
 
 def plan_id(kind: str, batch_ids: Iterable[str], chunk_rows: int) -> str:
@@ -126,7 +149,7 @@ def _write(
     store: GraphStore,
     ledger: Ledger,
     plan: str,
-    chunks: Iterable[GraphBatch],
+    chunks: Iterable[dict[str, list[Row]]],
     written: dict[str, int],
     progress: Progress,
 ) -> int:
@@ -137,7 +160,7 @@ def _write(
     n = 0
     for n, part in enumerate(chunks, 1):
         if n - 1 not in done:
-            for name, count in store.upsert(part).items():
+            for name, count in store.upsert_rows(part).items():
                 written[name] = written.get(name, 0) + count
             ledger.chunk_done(plan, n - 1)
         progress.advance(task)
@@ -192,15 +215,14 @@ def load_paths(
                     digest, report.path.name, loader.name, batch_id, datetime.now().replace(microsecond=0)
                 )
                 task = progress.task(f"read {report.path.name}")
-                got: list[SourceRecord] = []
+                got: list[Row] = []
                 got_facts: list[RecordFacts] = []
                 bad: list[Quarantined] = []
                 for item in loader.load(report.path, batch_id, loaded_at):
                     if isinstance(item, Quarantined):
                         bad.append(item)
                     else:
-                        p = item.provenance
-                        got.append(SourceRecord(record_key=p.record_key, **p.model_dump()))
+                        got.append(source_row(item.provenance))
                         got_facts.append(RecordFacts.of(item))
                     progress.advance(task)
             except (LoaderError, OSError) as exc:
@@ -225,12 +247,12 @@ def load_paths(
             batches.append(batch)
             plans.append(plan_id("file", [batch_id], chunk_rows))
             file_parts = [
-                ("load_batches", [batch]),
+                ("load_batches", [batch.model_dump()]),
                 ("quarantine", quarantine_entries(bad)),
                 ("source_records", got),
             ]
             del got, got_facts
-            chunks += _write(store, ledger, plans[-1], chunked(file_parts, chunk_rows), written, progress)
+            chunks += _write(store, ledger, plans[-1], cut(file_parts, chunk_rows), written, progress)
             del file_parts
         if todo:
             keys_of = mention_keys(facts)
@@ -240,7 +262,7 @@ def load_paths(
             assembly = Assembly(facts, who, {kind: ledger.recall(kind) for kind in MEMORY_KINDS})
             plans.append(plan_id("load", [b for _, _, b in todo], chunk_rows))
             chunks += _write(
-                store, ledger, plans[-1], chunked(assembly.parts(), chunk_rows), written, progress
+                store, ledger, plans[-1], cut(assembly.parts(), chunk_rows), written, progress
             )
             finished = datetime.now().replace(microsecond=0)
             store.upsert(

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from graph.model import QuarantineEntry, stable_id
+from graph.store import Row
 from loaders.records import Quarantined
 
 COLUMNS = ["file", "row", "record_id", "field", "value", "rule", "batch_id"]
@@ -37,8 +38,10 @@ def summarise(rows: list[Quarantined], top: int = 5) -> list[tuple[str, int]]:
     return counts.most_common(top)
 
 
-def quarantine_entries(rows: list[Quarantined]) -> list[QuarantineEntry]:
-    """The quarantine as graph nodes, one per failing field, so the explorer can list them."""
+def quarantine_entries(rows: list[Quarantined]) -> list[Row]:
+    """The quarantine as graph node rows, one per failing field, so the explorer can list them.
+
+    Few rows, so each is validated as a `QuarantineEntry` before it becomes a row."""
     return [
         QuarantineEntry(
             entry_id="q" + stable_id(q.batch_id, str(q.row_number), p.field),
@@ -51,7 +54,7 @@ def quarantine_entries(rows: list[Quarantined]) -> list[QuarantineEntry]:
             rule=p.rule.split(":")[0],
             reason=f"{p.field}: {p.rule}",
             raw=q.raw,
-        )
+        ).model_dump()
         for q in rows
         for p in q.problems
     ]

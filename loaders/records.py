@@ -8,8 +8,10 @@ A row that cannot be read becomes `Quarantined` instead, naming every failing fi
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -168,36 +170,61 @@ class Quarantined(_Fact):
     raw: str = "{}"
 
 
+def _row_class(model: type[_Fact]) -> type[tuple]:
+    """A named tuple with a fact's fields, in order: what a load keeps per fact."""
+    return namedtuple(f"{model.__name__}Row", list(model.model_fields))  # type: ignore[misc]
+
+
+class MentionRow(_row_class(Mention)):  # type: ignore[misc]
+    __slots__ = ()
+
+    full_name = Mention.full_name
+
+
+FacilityRow = _row_class(FacilityFact)
+StayRow = _row_class(StayFact)
+MembershipRow = _row_class(MembershipFact)
+ClaimRow = _row_class(ClaimFact)
+SeparationRow = _row_class(SeparationFact)
+ReunificationRow = _row_class(ReunificationFact)
+
+
+def _rows(cls: Any, facts: list[Any]) -> tuple[Any, ...]:
+    """Validated facts as named tuples (their `__dict__` holds the fields in order)."""
+    return tuple(cls._make(f.__dict__.values()) for f in facts) if facts else ()
+
+
 @dataclass(frozen=True, slots=True)
 class RecordFacts:
     """A canonical record's facts without its raw row: what identity and assembly need.
 
     A load keeps one of these per row until every file is read (identity needs all mentions),
     while the provenance, whose raw row JSON is most of a record's memory, goes to the store as a
-    `SourceRecord` as soon as its file is read. The facts are the record's own validated objects,
-    shared, not copied.
+    `SourceRecord` as soon as its file is read. The facts are kept as named tuples with the
+    validated facts' fields and values: a pydantic object costs ~1 KB, a tuple ~0.15 KB, and a
+    million-record load keeps ~4 million facts.
     """
 
     record_key: str
     system: str
-    mentions: list[Mention]
-    facilities: list[FacilityFact]
-    stays: list[StayFact]
-    memberships: list[MembershipFact]
-    claims: list[ClaimFact]
-    separations: list[SeparationFact]
-    reunifications: list[ReunificationFact]
+    mentions: tuple[MentionRow, ...]
+    facilities: tuple[Any, ...]
+    stays: tuple[Any, ...]
+    memberships: tuple[Any, ...]
+    claims: tuple[Any, ...]
+    separations: tuple[Any, ...]
+    reunifications: tuple[Any, ...]
 
     @classmethod
     def of(cls, record: CanonicalRecord) -> RecordFacts:
         return cls(
             record.provenance.record_key,
             record.provenance.system,
-            record.mentions,
-            record.facilities,
-            record.stays,
-            record.memberships,
-            record.claims,
-            record.separations,
-            record.reunifications,
+            _rows(MentionRow, record.mentions),
+            _rows(FacilityRow, record.facilities),
+            _rows(StayRow, record.stays),
+            _rows(MembershipRow, record.memberships),
+            _rows(ClaimRow, record.claims),
+            _rows(SeparationRow, record.separations),
+            _rows(ReunificationRow, record.reunifications),
         )
