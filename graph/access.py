@@ -52,6 +52,7 @@ from graph.model import (
     Census,
     CensusCount,
     CensusRow,
+    ConflictRow,
     Counts,
     CustodyStep,
     Evidence,
@@ -71,6 +72,7 @@ from graph.model import (
     QuarantineEntry,
     Review,
     Separation,
+    SeparationEvent,
     SourceRecord,
     Stay,
     Whereabouts,
@@ -153,7 +155,10 @@ class Pseudonymizer:
             raise PermissionDeniedError(f"analysts refer to records by pseudonym ({', '.join(kinds)})")
         try:
             raw = base64.b32decode(body.upper() + "=" * (-len(body) % 8))
-            return kind, self._siv.decrypt(raw, [kind.encode()]).decode()
+            key = self._siv.decrypt(raw, [kind.encode()]).decode()
+            if self.token(kind, key) != token.strip():  # one spelling per pseudonym (unused bits)
+                raise ValueError("not the canonical spelling")
+            return kind, key
         except (binascii.Error, ValueError, InvalidTag) as exc:
             raise PermissionDeniedError("that is not a pseudonym issued by this deployment") from exc
 
@@ -493,7 +498,12 @@ class SecuredGraph:
         return self._run("orphaned_children", "list", lambda: self._store.orphaned_children(reasons, limit),
                          parameters={"reasons": reasons, "limit": limit})
 
-    def conflicting_parent_claims(self, limit: int | None = 200) -> list[Any]:
+    def separations(self, person_ids: Sequence[str]) -> list[SeparationEvent]:
+        real = [self._person_arg("separations", pid) for pid in person_ids]
+        return self._run("separations", "view", lambda: self._store.separations(real),
+                         target=",".join(real[:20]), parameters={"persons": len(real)})
+
+    def conflicting_parent_claims(self, limit: int | None = 200) -> list[ConflictRow]:
         return self._run("conflicting_parent_claims", "list",
                          lambda: self._store.conflicting_parent_claims(limit), parameters={"limit": limit})
 

@@ -4,13 +4,13 @@ An append-only JSON-lines file beside the database (`audit_path`). Each line is 
 `hash` is the SHA-256 of a canonical JSON of its other fields, `prev` included, so every entry
 seals the one before it: editing, deleting or reordering a line breaks the chain at that line,
 and `verify()` names the first broken entry. A hash chain alone cannot show that the newest lines
-were cut off, so a small head file (`<log>.head`: the last seq and hash) is rewritten after every
-append and checked against the log; and because anyone who can write both files could rebuild
-the whole chain, `verify()` prints the head hash for admins to note elsewhere, and
+were cut off, so a small head record (the last seq and hash, kept in the lock file `<log>.lock`)
+is rewritten after every append and checked against the log; and because anyone who can write
+both files could rebuild the whole chain, `verify()` prints the head hash for admins to note elsewhere, and
 `verify(expect_head=…)` (`lineage audit verify --expect-head`) checks a noted one is still there.
 
-Several processes may append at once (explorer sessions, CLI): an exclusive `flock` on the log
-file covers reading the last entry and writing the next.
+Several processes may append at once (explorer sessions, CLI): an exclusive `flock` on the lock
+file covers reading the last entry, writing the next and updating the head.
 
 Example:
     log = AuditLog(audit_path(Settings()))
@@ -103,7 +103,9 @@ class AuditLog:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.head_path = self.path.with_name(self.path.name + ".head")
+        # The lock file doubles as the head record, rewritten in place under its own lock; its
+        # `.lock` name also keeps it out of the explorer's "has the data changed" file check.
+        self.head_path = self.path.with_name(self.path.name + ".lock")
 
     # ------------------------------------------------------------------------- writing
     def append(
@@ -124,7 +126,7 @@ class AuditLog:
         ids = list(dict.fromkeys(shown))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._locked() as fh:
+            with self._locked() as (fh, head):
                 last = _last_entry(fh)
                 fields = {
                     "seq": (last.seq if last else 0) + 1,
@@ -141,28 +143,31 @@ class AuditLog:
                 }
                 entry = AuditEntry.model_validate({**fields, "hash": ""})
                 entry = entry.model_copy(update={"hash": entry.sealed()})
-                fh.seek(0, os.SEEK_END)
-                fh.write(_line(entry))
+                fh.write(_line(entry))  # O_APPEND: at the end, whatever the position
                 fh.flush()
                 os.fsync(fh.fileno())
-                self._write_head(entry)
+                head.seek(0)
+                head.truncate()
+                head.write(json.dumps({"seq": entry.seq, "hash": entry.hash}).encode())
+                head.flush()
+                os.fsync(head.fileno())
         except OSError as exc:
             raise AuditError(f"audit log {self.path}: cannot append: {exc}") from exc
         return entry
 
-    def _write_head(self, entry: AuditEntry) -> None:
-        tmp = self.head_path.with_name(self.head_path.name + ".tmp")
-        tmp.write_text(json.dumps({"seq": entry.seq, "hash": entry.hash}))
-        tmp.replace(self.head_path)
-
     @contextmanager
-    def _locked(self) -> Iterator[IO[bytes]]:
-        with self.path.open("a+b") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    def _locked(self) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+        """(log, head) with the exclusive lock held; both created owner-only (the log holds
+        real ids and the query text people typed)."""
+        head_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o600)
+        with os.fdopen(head_fd, "r+b") as head:
+            fcntl.flock(head.fileno(), fcntl.LOCK_EX)
             try:
-                yield fh
+                log_fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+                with os.fdopen(log_fd, "r+b") as log:
+                    yield log, head
             finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                fcntl.flock(head.fileno(), fcntl.LOCK_UN)
 
     # ------------------------------------------------------------------------- reading
     def entries(
@@ -187,7 +192,7 @@ class AuditLog:
         return found[-limit:] if limit else found
 
     def verify(self, expect_head: str | None = None) -> VerifyResult:
-        """Check every entry's seal and link, the head file, and optionally a head noted earlier."""
+        """Check every entry's seal and link, the head record, and optionally a head noted earlier."""
         prev, count, seen_expected = GENESIS, 0, expect_head is None
         for n, entry in self._read():
             if isinstance(entry, str):
@@ -204,10 +209,12 @@ class AuditLog:
             seen_expected = seen_expected or entry.hash == expect_head
         head = self._read_head()
         if head is None and count:
-            return VerifyResult(False, count, prev, count + 1, f"head file {self.head_path.name} is missing")
+            return VerifyResult(False, count, prev, count + 1,
+                                f"head record {self.head_path.name} is missing")
         if head is not None and (head.get("seq"), head.get("hash")) != (count, prev):
-            where = min(int(head.get("seq") or 0), count) + 1
-            return VerifyResult(False, count, prev, where, f"the head file records entry {head.get('seq')} "
+            seq = head.get("seq")
+            where = min(seq if isinstance(seq, int) else 0, count) + 1
+            return VerifyResult(False, count, prev, where, f"the head record says entry {head.get('seq')} "
                                 f"as the last but the log ends at entry {count} (entries cut off or added)")
         if not seen_expected:
             return VerifyResult(False, count, prev, count + 1,
@@ -239,9 +246,11 @@ class AuditLog:
 
     def _read_head(self) -> dict[str, Any] | None:
         try:
-            return json.loads(self.head_path.read_text())
+            text = self.head_path.read_text()
         except FileNotFoundError:
             return None
+        try:
+            return json.loads(text) if text.strip() else None
         except ValueError:
             return {"seq": "unreadable", "hash": ""}
 

@@ -96,8 +96,11 @@ def test_pseudonyms_round_trip_and_refuse_forgeries() -> None:
     assert one.reveal(token, ["person"]) == ("person", "P-KID1")
     assert other.token("person", "P-KID1") != token
     link = one.token("link", "P-KID1")
-    flipped = token[:-1] + ("a" if token[-1] != "a" else "b")
+    middle = len(token) // 2
+    flipped = token[:middle] + ("a" if token[middle] != "a" else "b") + token[middle + 1 :]
+    last = token[:-1] + ("a" if token[-1] != "a" else "b")  # may differ only in unused bits
     for bad, kinds in [(token, ["link"]), (link.replace("lnk_", "psn_"), ["person"]), (flipped, ["person"]),
+                       (last, ["person"]),
                        ("psn_", ["person"]), ("P-KID1", ["person"]), ("psn_!!!", ["person"])]:
         with pytest.raises(PermissionDeniedError):
             one.reveal(bad, kinds)
