@@ -1,22 +1,30 @@
-"""Benchmark: person resolution against the synthetic scenario's ground truth.
+"""Benchmark: person resolution and parent–child links against the synthetic scenario's truth.
 
 Usage:
-    .venv/bin/python bench/linkage.py                   # 2,000 families, noise x1 and x2
+    .venv/bin/python bench/linkage.py                   # 2,000 families, noise x1 and x2, both engines
     .venv/bin/python bench/linkage.py --families 20000  # larger
     .venv/bin/python bench/linkage.py --noise 1         # default noise only
+    .venv/bin/python bench/linkage.py --engines ladybug # the graph part on one engine (none: skip it)
 
 For each noise level (every `MessRates` rate multiplied), generates a scenario, reads it through
 the loader registry, and resolves the mentions three ways in the same run:
 
-- ids only: exact normalised A-number / agency id (what `loaders.identity` does today);
+- ids only: exact normalised A-number / agency id (what `lineage load` does, `loaders.identity`);
 - plain Splink: a default configuration (names, DOB, sex, country; Splink's own comparisons,
   blocking and connected components at 0.99), no project rules; and the same joined with the
   ids-only merges ("ids + plain"), so the gain of the project's rules is measured on equal footing;
 - ours: `loaders.linkage` (A-number first, Spanish rules, either surname, family context, two
   EM-trained passes, constrained clustering).
 
-Prints pairwise precision / recall / F1 of person resolution, time and peak memory (RSS).
-Parent–child link precision/recall needs the graph step and is not measured here yet.
+Then, on each engine (`--engines`, default both), the whole path a user runs: `lineage load`
+of the files into a fresh store and `lineage resolve` (`loaders.linkage.apply.resolve_store`),
+and measures on the *resolved graph*: pairwise person precision / recall / F1 of the persons
+written, and precision / recall of its PARENT_OF links against the true parent–child pairs (a
+link is right when its parent person is truly the parent of its child person; recall counts the
+true pairs whose two people appear in some record). Neo4j is a private server started for the
+run (`graph.neo4j.launcher`, the jars cached by `make test`).
+
+Prints time and peak memory (RSS) of this process (a Neo4j server's memory is its own).
 """
 
 from __future__ import annotations
@@ -35,11 +43,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from splink import SettingsCreator, block_on  # noqa: E402
 from splink import comparison_library as cl  # noqa: E402
 
+from graph.model import FamilyKind, LinkStatus  # noqa: E402
+from graph.store import GraphStore  # noqa: E402
 from loaders.linkage import model as linkage_model  # noqa: E402
+from loaders.linkage.apply import resolve_store  # noqa: E402
 from loaders.linkage.cluster import PAIR_COLUMNS, Thresholds, decide  # noqa: E402
-from loaders.linkage.evaluate import PairScores, pairwise, true_persons  # noqa: E402
+from loaders.linkage.evaluate import (  # noqa: E402
+    LinkScores,
+    PairScores,
+    pairwise,
+    parent_child,
+    person_truth,
+    true_parent_links,
+    true_persons,
+)
 from loaders.linkage.mentions import mentions_frame, read_records  # noqa: E402
 from loaders.linkage.resolve import resolve_mentions  # noqa: E402
+from loaders.pipeline import load_paths  # noqa: E402
 from loaders.synth import MessRates, SynthConfig, generate  # noqa: E402
 from loaders.synth.exports import TRUTH_FILE  # noqa: E402
 from loaders.synth.manifest import MANIFEST_FILE  # noqa: E402
@@ -119,7 +139,53 @@ def row(name: str, scores: PairScores, seconds: float) -> str:
     )
 
 
-def run(families: int, seed: int, noise: float, workdir: Path) -> None:
+def link_row(name: str, scores: LinkScores, seconds: float) -> str:
+    return (
+        f"  {name:<14} parent-child precision {scores.precision:.4f} ({scores.correct_links}/"
+        f"{scores.predicted_links})  recall {scores.recall:.4f} ({scores.found_links}/{scores.true_links})"
+        f"  {seconds:7.1f} s  peak {peak_mb():7.0f} MB"
+    )
+
+
+def open_engine(name: str, workdir: Path) -> GraphStore:
+    """A fresh, empty store of engine `name` (`ladybug` or `neo4j`)."""
+    if name == "ladybug":
+        from graph.ladybug.store import LadybugStore
+
+        store: GraphStore = LadybugStore(workdir / "bench.lbug")
+    else:
+        from graph.neo4j.launcher import ensure_test_server
+        from graph.neo4j.store import Neo4jStore
+
+        store = Neo4jStore.connect(*ensure_test_server(workdir.parent / "neo4j"))
+    store.init_schema()
+    store.clear()
+    return store
+
+
+def on_graph(engine: str, files: list[Path], truth_file: Path, workdir: Path) -> None:
+    """Load and resolve into a fresh store, then score the persons and PARENT_OF links it holds."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open_engine(engine, workdir) as store:
+        load_paths(files, store, ledger_path=workdir / "ledger.sqlite", quiet=True)
+        loaded_s = time.perf_counter() - started
+        report = resolve_store(store, ledger_path=workdir / "ledger.sqlite", model_dir=workdir / "linkage")
+        links = [
+            (x.from_id, x.to_id)
+            for x in store.family_links([FamilyKind.PARENT_OF])
+            if x.status != LinkStatus.REJECTED
+        ]
+    seconds = time.perf_counter() - started
+    truth = true_persons(report.frame, truth_file)
+    scores = parent_child(
+        links, person_truth(report.person_of, truth), true_parent_links(truth_file), set(truth)
+    )
+    print(row(f"graph {engine}", pairwise(report.person_of, truth), seconds) + f"  (load {loaded_s:.1f} s)")
+    print(link_row(f"graph {engine}", scores, seconds))
+
+
+def run(families: int, seed: int, noise: float, workdir: Path, engines: list[str]) -> None:
     out = workdir / f"noise{noise:g}"
     cfg = SynthConfig(families=families, seed=seed, rates=MessRates().scaled(noise))
     generate(out, cfg)
@@ -148,6 +214,8 @@ def run(families: int, seed: int, noise: float, workdir: Path) -> None:
         f"{report.possible_matches} possible matches for review, largest cluster {report.largest_cluster}, "
         f"refused merges {dict(report.refused)}"
     )
+    for engine in engines:
+        on_graph(engine, scenario_files(out), out / TRUTH_FILE, workdir / f"noise{noise:g}-{engine}")
 
 
 def main() -> None:
@@ -158,11 +226,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--noise", type=float, nargs="+", default=[1.0, 2.0], help="MessRates multipliers")
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: a temp dir)")
+    parser.add_argument(
+        "--engines",
+        nargs="*",
+        default=["ladybug", "neo4j"],
+        choices=["ladybug", "neo4j"],
+        help="load + resolve into these engines and score the resolved graph (none: skip)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="linkage-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
         for noise in args.noise:
-            run(args.families, args.seed, noise, workdir)
+            run(args.families, args.seed, noise, workdir, args.engines)
 
 
 if __name__ == "__main__":

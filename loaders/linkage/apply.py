@@ -1,0 +1,363 @@
+"""`lineage resolve`: person resolution over everything loaded, applied to the graph.
+
+Design: the resolution is a mapping *mention → person*, applied by re-assembling the graph's
+persons from the canonical records (re-read from the stored source records), never by editing
+persons in place:
+
+1. the mentions of every load batch (any source, mapping files included) are resolved
+   (`resolve_mentions`), then reviewers' decisions are imposed (`decisions.constrained`);
+2. each resulting person keeps an id its mentions already had (`decisions.stable_ids`);
+3. persons whose set of mentions changed are removed with their relationships
+   (`GraphStore.remove_persons`) and everything is written again from the records
+   (`loaders.assemble.Assembly`, the same code a load uses), so every source record stays linked
+   by DESCRIBED_BY, every family link carries its evidence and records, and undoing a merge is
+   just resolving again with the merge rejected;
+4. automatic merges are logged in the review history (reviewer `lineage resolve`, the match
+   probability and per-comparison weights as the reason), pairs in the middle band become
+   POSSIBLY_SAME_AS with their explanation; reviewed statuses are carried to the links' new ids.
+
+Beside the graph (`linkage_dir_for`) it keeps the trained models (`linkage_pass<N>.json`) and
+the data-quality report (`quality.csv`); the ledger remembers each mention's person, each
+decision's sides and each identifier's person, so a later load adds to the resolved person.
+Running it again on unchanged data changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from graph.config import Settings
+from graph.model import (
+    Evidence,
+    FamilyKind,
+    LinkStatus,
+    PossibleMatch,
+    Review,
+    stable_id,
+)
+from graph.store import GraphStore, Row
+from loaders.assemble import Assembly
+from loaders.identity import Resolution, current_persons, mention_keys
+from loaders.ledger import Ledger
+from loaders.linkage.cluster import PAIR_COLUMNS, ClusterReport, Thresholds, decide
+from loaders.linkage.decisions import (
+    RESOLVER,
+    Sides,
+    constrained,
+    is_match_key,
+    latest,
+    match_sides,
+    stable_ids,
+)
+from loaders.linkage.errors import LinkageError
+from loaders.linkage.mentions import mentions_frame
+from loaders.linkage.quality import QualityReport, quality_report
+from loaders.linkage.resolve import resolve_mentions
+from loaders.linkage.stored import stored_records
+from loaders.pipeline import cut, ledger_path_for
+from loaders.records import RecordFacts
+
+#: Rows per upsert when writing the resolved persons.
+WRITE_ROWS = 200_000
+_SYMMETRIC = {FamilyKind.SIBLING_OF.value, FamilyKind.RELATIVE_OF.value}
+
+
+def linkage_dir_for(settings: Settings) -> Path:
+    """Models and reports beside the store: `<db>.linkage/` (embedded), `data/neo4j-<db>.linkage/`."""
+    ledger = ledger_path_for(settings)
+    return ledger.with_name(ledger.name.removesuffix(".ledger.sqlite") + ".linkage")
+
+
+@dataclass
+class ResolveReport:
+    mentions: int = 0
+    persons_before: int = 0
+    persons: int = 0
+    merged: int = 0  # persons now made of two or more persons of before
+    rewritten: int = 0  # persons removed and written again (changed, merged away or split)
+    possible_matches: int = 0
+    decisions: int = 0  # reviewers' match decisions honoured
+    cluster: ClusterReport = field(default_factory=ClusterReport)
+    quality: QualityReport = field(default_factory=QualityReport)
+    quality_file: Path | None = None
+    model_dir: Path | None = None
+    seconds: float = 0.0
+    person_of: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def resolve_store(
+    store: GraphStore,
+    *,
+    ledger_path: Path,
+    model_dir: Path,
+    thresholds: Thresholds | None = None,
+    mappings: Sequence[Path] = (),
+    reuse_models: bool = False,
+) -> ResolveReport:
+    """Resolve every mention loaded into `store` and rewrite the persons that changed.
+
+    Args:
+        store: the graph (either engine).
+        ledger_path: the load ledger (`loaders.pipeline.ledger_path_for`).
+        model_dir: where the models and the quality report are kept.
+        thresholds: merge / review probabilities (defaults measured, docs/linkage.md).
+        mappings: mapping files of sources not in `loaders/mappings/`.
+        reuse_models: score with the saved models instead of training (used after a review).
+
+    Raises:
+        LinkageError: nothing is loaded, a source is unknown, or the model cannot be trained.
+    """
+    started = time.perf_counter()
+    records = list(stored_records(store, mappings))
+    if not records:
+        raise LinkageError("nothing is loaded: run `lineage load` first")
+    facts = [RecordFacts.of(r) for r in records]
+    frame = mentions_frame(records)
+    del records
+    keys_of = mention_keys(facts)
+    refs = list(zip(frame["record_key"], frame["ref"], strict=True))
+    with Ledger(ledger_path) as ledger:
+        known = ledger.recall("identity", {k for keys in keys_of.values() for k in keys})
+        now = current_persons(keys_of, known, ledger.recall("resolution"))
+        current = pd.Series([now[r] for r in refs], index=frame["unique_id"])
+        mentions_of = _groups(frame["mention_key"], current)
+        decided = latest(store.reviews(), humans_only=True)
+        pinned = ledger.recall("decision_sides")
+        sides = match_sides(decided, pinned, mentions_of)
+        result = resolve_mentions(frame, thresholds, model_dir=model_dir, reuse_models=reuse_models)
+        base = decide(frame, pd.DataFrame(columns=PAIR_COLUMNS), thresholds).person_of
+        clusters = constrained(frame, base, result.decisions.merges, sides)
+        keys = frame["mention_key"]
+        fresh = {int(r): "p" + stable_id("person", "mention", keys[int(r)]) for r in set(clusters)}
+        person = stable_ids(clusters, current, _former(sides, frame), fresh)
+        new_mentions = _groups(keys, person)
+        changed = {
+            p for p in set(mentions_of) | set(new_mentions) if mentions_of.get(p) != new_mentions.get(p)
+        }
+        assembly = Assembly(
+            facts,
+            Resolution(person_of=dict(zip(refs, person, strict=True))),
+            {"facility": ledger.recall("facility")},
+        )
+        parts = dict(assembly.parts())
+        renamed = _renamed(mentions_of, person, frame)
+        confidence = _merge_confidence(result.decisions.merges, person)
+        parts["family_links"] = _with_reviews(parts["family_links"], decided, renamed, confidence)
+        parts["possible_matches"] = _matches(result.decisions.possible, person, keys, sides, decided)
+        merge_log, new_sides = _merge_log(result.decisions.merges, current, person, mentions_of)
+        store.remove_persons(sorted(changed))
+        for chunk in cut(list(parts.items()), WRITE_ROWS):
+            store.upsert_rows(chunk)
+        store.append_reviews(merge_log)
+        ledger.finish(
+            [],
+            [],
+            {
+                **assembly.remember,
+                "resolution": dict(zip(keys, person, strict=True)),
+                "identity": _identity_memory(keys_of, refs, person),
+                "decision_sides": {**{s.target_key: s.as_memory() for s in sides}, **new_sides},
+            },
+        )
+    quality = quality_report(frame, person, parts["persons"], parts["family_links"])
+    return ResolveReport(
+        mentions=len(frame),
+        persons_before=len(mentions_of),
+        persons=len(new_mentions),
+        merged=int((pd.DataFrame({"new": person, "old": current}).groupby("new")["old"].nunique() > 1).sum()),
+        rewritten=len(changed),
+        possible_matches=len(parts["possible_matches"]),
+        decisions=len(sides),
+        cluster=result.decisions.report,
+        quality=quality,
+        quality_file=quality.write(model_dir / "quality.csv"),
+        model_dir=model_dir,
+        seconds=time.perf_counter() - started,
+        person_of=person,
+        frame=frame,
+    )
+
+
+def _groups(keys: pd.Series, labels: pd.Series) -> dict[str, frozenset[str]]:
+    """label → the mention keys carrying it (both indexed by unique_id)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for key, label in zip(keys, labels, strict=True):
+        out[label].add(key)
+    return {label: frozenset(ms) for label, ms in out.items()}
+
+
+def _former(sides: list[Sides], frame: pd.DataFrame) -> dict[int, list[str]]:
+    """unique_id → the person ids its mention had when a decision about it was pinned."""
+    uid_of = dict(zip(frame["mention_key"], frame["unique_id"], strict=True))
+    out: dict[int, list[str]] = defaultdict(list)
+    for side in sides:
+        a, b = side.target_key.split("~", 1)
+        for pid, keys in ((a, side.a), (b, side.b)):
+            for key in keys:
+                if key in uid_of:
+                    out[int(uid_of[key])].append(pid)
+    return out
+
+
+def _majority(keys: frozenset[str], new_of: dict[str, str]) -> str | None:
+    votes = Counter(new_of[k] for k in keys if k in new_of)
+    return min(votes, key=lambda p: (-votes[p], p)) if votes else None
+
+
+def _renamed(
+    mentions_of: dict[str, frozenset[str]], person: pd.Series, frame: pd.DataFrame
+) -> dict[str, str]:
+    """Each person id of before → the id its mentions are under now (itself if still in use)."""
+    new_of = dict(zip(frame["mention_key"], person, strict=True))
+    in_use = set(person)
+    out = {}
+    for old, keys in mentions_of.items():
+        target = old if old in in_use else _majority(keys, new_of)
+        if target is not None:
+            out[old] = target
+    return out
+
+
+def _merge_confidence(merges: pd.DataFrame, person: pd.Series) -> dict[str, float]:
+    """Per person, the lowest match probability among the merges that made it (1.0: none)."""
+    out: dict[str, float] = {}
+    for left, right, prob in zip(
+        merges["unique_id_l"], merges["unique_id_r"], merges["match_probability"], strict=True
+    ):
+        pid = person[int(left)]
+        if person[int(right)] == pid:
+            out[pid] = min(out.get(pid, 1.0), float(prob))
+    return out
+
+
+def _link_key(key: str, renamed: dict[str, str]) -> str | None:
+    kind, a, b = key.split(":", 2)
+    a, b = renamed.get(a), renamed.get(b)
+    if a is None or b is None or a == b:
+        return None
+    if kind in _SYMMETRIC and b < a:
+        a, b = b, a
+    return f"{kind}:{a}:{b}"
+
+
+def _with_reviews(
+    links: list[Row], decided: dict[str, Review], renamed: dict[str, str], confidence: dict[str, float]
+) -> list[Row]:
+    """Link rows with reviewers' decisions carried to their ids of now, and the confidence of the
+    merges behind their two persons (a link is no surer than the persons it joins)."""
+    status: dict[str, Review] = {}
+    for key, review in decided.items():
+        if not is_match_key(key) and (new_key := _link_key(key, renamed)):
+            status[new_key] = review
+    out = []
+    for link in links:
+        ends = (confidence.get(link["from_id"], 1.0), confidence.get(link["to_id"], 1.0))
+        row = {**link, "confidence": round(min(ends), 4)}
+        if review := status.get(link["link_id"]):
+            row["status"] = review.decision.value
+            if review.decision == LinkStatus.CONFIRMED and link["evidence_rank"] < Evidence.REVIEWED.rank:
+                row["evidence"], row["evidence_rank"] = Evidence.REVIEWED.value, Evidence.REVIEWED.rank
+        out.append(row)
+    return out
+
+
+def _matches(
+    possible: pd.DataFrame,
+    person: pd.Series,
+    frame_keys: pd.Series,
+    sides: list[Sides],
+    decided: dict[str, Review],
+) -> list[Row]:
+    """POSSIBLY_SAME_AS between the persons of each pair left for review (best pair per two
+    persons), and between the two sides of every rejection, marked rejected so it is not asked
+    again."""
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for left, right, prob, why in zip(
+        possible["unique_id_l"],
+        possible["unique_id_r"],
+        possible["match_probability"],
+        possible["explanation"],
+        strict=True,
+    ):
+        a, b = sorted((person[int(left)], person[int(right)]))
+        if a != b and best.get((a, b), (-1.0, ""))[0] < float(prob):
+            best[(a, b)] = (float(prob), why)
+    new_of = dict(zip(frame_keys, person, strict=True))
+    rejected: set[tuple[str, str]] = set()
+    for side in sides:
+        if side.decision != LinkStatus.REJECTED:
+            continue
+        a, b = (_majority(s, new_of) for s in (side.a, side.b))
+        if a is not None and b is not None and a != b:
+            pair = (min(a, b), max(a, b))
+            rejected.add(pair)
+            best.setdefault(pair, (0.0, json.dumps({"rejected": decided[side.target_key].reason})))
+    return [
+        PossibleMatch(
+            person_a=a,
+            person_b=b,
+            probability=round(prob, 6),
+            explanation=why,
+            status=LinkStatus.REJECTED if (a, b) in rejected else LinkStatus.PENDING,
+        ).model_dump(mode="json")
+        for (a, b), (prob, why) in sorted(best.items())
+    ]
+
+
+def _merge_log(
+    merges: pd.DataFrame, current: pd.Series, person: pd.Series, mentions_of: dict[str, frozenset[str]]
+) -> tuple[list[Review], dict[str, dict[str, list[str]]]]:
+    """A review-history entry per two persons of before that a probabilistic merge joined, with
+    the probability and match weights of the best pair as its reason, and the sides (mentions)
+    a reviewer's rejection would keep apart."""
+    best: dict[str, tuple[float, str]] = {}
+    for left, right, prob, why in zip(
+        merges["unique_id_l"],
+        merges["unique_id_r"],
+        merges["match_probability"],
+        merges["explanation"],
+        strict=True,
+    ):
+        a, b = current[int(left)], current[int(right)]
+        if a != b and person[int(left)] == person[int(right)]:
+            key = "~".join(sorted((a, b)))
+            if key not in best or best[key][0] < float(prob):
+                best[key] = (float(prob), why)
+    now = datetime.now().replace(microsecond=0)
+    reviews = [
+        Review(
+            review_id=stable_id(key, RESOLVER),
+            target_key=key,
+            decision=LinkStatus.CONFIRMED,
+            reviewer=RESOLVER,
+            reason=f"merged at match probability {prob:.4f}; match weights {why}",
+            decided_at=now,
+        )
+        for key, (prob, why) in sorted(best.items())
+    ]
+    sides = {}
+    for key in best:
+        a, b = key.split("~", 1)
+        sides[key] = {"a": sorted(mentions_of[a]), "b": sorted(mentions_of[b])}
+    return reviews, sides
+
+
+def _identity_memory(
+    keys_of: dict[tuple[str, str], list[str]], refs: list[tuple[str, str]], person: pd.Series
+) -> dict[str, str]:
+    """Identifier → resolved person, so a later load adds a known identifier's records to it."""
+    return {
+        key: pid
+        for ref, pid in zip(refs, person, strict=True)
+        for key in keys_of[ref]
+        if not key.startswith("rec:")
+    }
