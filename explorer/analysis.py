@@ -6,7 +6,15 @@ from collections import Counter
 
 import pandas as pd
 
-from graph.model import Census, CensusRow, OrphanReason, OrphanRow, QuarantineEntry
+from graph.model import (
+    Census,
+    CensusRow,
+    ConflictReason,
+    ConflictRow,
+    OrphanReason,
+    OrphanRow,
+    QuarantineEntry,
+)
 
 ORPHAN_LABELS = {
     OrphanReason.NO_PARENT_LINK: "No parent link",
@@ -14,6 +22,12 @@ ORPHAN_LABELS = {
     OrphanReason.PARENT_REMOVED: "Parent removed while child in shelter",
     OrphanReason.PARENT_RELEASED: "Parent released while child in shelter",
     OrphanReason.PARENT_LOCATION_UNKNOWN: "Parent location unknown",
+}
+
+CONFLICT_LABELS = {
+    ConflictReason.MORE_THAN_TWO_PARENTS: "more than two parents",
+    ConflictReason.TWO_MOTHERS: "two mothers",
+    ConflictReason.TWO_FATHERS: "two fathers",
 }
 
 
@@ -73,3 +87,18 @@ def quarantine_summary(entries: list[QuarantineEntry]) -> pd.DataFrame:
         return pd.DataFrame(columns=["source", "rule", "rows"])
     summary = frame.groupby(["source", "rule"]).size().reset_index(name="rows")
     return summary.sort_values("rows", ascending=False)
+
+
+def conflict_frame(rows: list[ConflictRow]) -> pd.DataFrame:
+    """One row per parent claim of a child whose claims contradict: who claims, how strongly, and
+    which records say so, so the reviewer sees every side before deciding."""
+    return pd.DataFrame(
+        [{"name": r.child.full_name, "person_id": r.child.person_id,
+          "conflict": ", ".join(CONFLICT_LABELS[x] for x in r.reasons),
+          "parent": next((p.full_name for p in r.parents if p.person_id == link.from_id), ""),
+          "parent_id": link.from_id, "evidence": link.evidence.value, "status": link.status.value,
+          "records": len(link.sources), "link_id": link.link_id}
+         for r in rows for link in r.links],
+        columns=["name", "person_id", "conflict", "parent", "parent_id", "evidence", "status", "records",
+                 "link_id"],
+    )

@@ -13,8 +13,7 @@ def gather(person_id: str, hops: int) -> CaseReport:
     hood = queries.relatives(person_id, hops)
     ids = tuple(p.person_id for p in hood.persons)
     chains = queries.custody_chains(ids)
-    children = [p.person_id for p in hood.persons if p.is_child]
-    separations = queries.separations_for(children, chains)
+    separations = queries.separations(tuple(p.person_id for p in hood.persons))
     keys = [*ids, *(x.link_id for x in hood.links), *(s.separation_id for s in separations)]
     provenance = [queries.provenance(k) for k in keys]
     return build_case_report(hood, chains, separations, provenance, date.today())

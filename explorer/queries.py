@@ -12,8 +12,8 @@ rather have on `GraphStore` named in their docstring.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
@@ -23,6 +23,7 @@ from graph.access import SecuredGraph
 from graph.model import (
     Census,
     CensusRow,
+    ConflictRow,
     Counts,
     CustodyStep,
     Evidence,
@@ -156,26 +157,12 @@ def load_batches(store: SecuredGraph) -> list[LoadBatch]:
     return store.load_batches()
 
 
-def separations_for(person_ids: Iterable[str], chains: dict[str, list[CustodyStep]]) -> list[Separation]:
-    """Separations of the given children, found through the census on their handoff days.
+@versioned
+def separations(store: SecuredGraph, person_ids: tuple[str, ...]) -> list[Separation]:
+    """The separation events these persons were separated in, by date, reunified or not."""
+    return [event.separation for event in store.separations(list(person_ids))]
 
-    `GraphStore` has no "separations of a person" read, so this asks the census (children
-    separated and not yet reunified) on the day of each child's first handoff and on the day
-    before its last stay ended, and keeps the rows about these children. A separation whose
-    child was reunified before either day is missed.
-    Wanted on `GraphStore`: `separations(person_id)` returning `Separation` records directly.
-    """
-    wanted = set(person_ids)
-    days: set[date] = set()
-    for pid in wanted:
-        chain = chains.get(pid, [])
-        if len(chain) > 1:  # the first handoff: a separation happens before the child moves on
-            days.add(chain[1].stay.start.date())
-        if chain and chain[-1].stay.end is not None:  # the day before the chain's last stay ended
-            days.add(chain[-1].stay.end.date() - timedelta(days=1))
-    found: dict[str, Separation] = {}
-    for day in sorted(days):
-        for row in census(day):
-            if row.person.person_id in wanted:
-                found.setdefault(row.separation.separation_id, row.separation)
-    return sorted(found.values(), key=lambda s: (s.date, s.separation_id))
+
+@versioned
+def conflicts(store: SecuredGraph, limit: int = 200) -> list[ConflictRow]:
+    return store.conflicting_parent_claims(limit)

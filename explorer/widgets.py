@@ -28,7 +28,7 @@ PERSON_PARAM = "person"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
 
 
-IDENTIFYING_COLUMNS = ["name", "name variants", "A-number", "a_number"]
+IDENTIFYING_COLUMNS = ["name", "name variants", "A-number", "a_number", "parent"]
 
 
 def pseudonymous() -> bool:

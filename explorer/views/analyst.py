@@ -1,4 +1,5 @@
-"""Analyst: orphaned children by definition, the separated-not-reunified census, data quality.
+"""Analyst: orphaned children by definition, the separated-not-reunified census, data quality
+(quarantine, contradicting parent claims, reviews waiting).
 
 An analyst (the role) sees the child lists with pseudonyms and without names or identifiers;
 a caseworker or admin opening this page sees them in full. Every CSV download is an audited export.
@@ -75,6 +76,12 @@ with tab_quality:
     with st.expander("Quarantined rows"):
         st.dataframe(pd.DataFrame([e.model_dump(exclude={"raw"}) for e in entries]), hide_index=True,
                      key="quarantine_rows")
+    conflicts = queries.conflicts()
+    st.metric("Children with contradicting parent claims", len(conflicts))
+    st.caption("Every claim is kept; decide which are true in the review queue (rejecting one keeps "
+               "its evidence).")
+    st.dataframe(without_identifiers(analysis.conflict_frame(conflicts)), hide_index=True,
+                 key="conflicts_table")
     links, matches = queries.pending()
     m1, m2 = st.columns(2)
     m1.metric("Claimed links awaiting review", len(links))

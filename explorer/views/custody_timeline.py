@@ -35,8 +35,7 @@ hops = c2.slider("Family within hops", 1, 4, 1, key="hops", bind="query-params",
 hood = queries.relatives(pid, hops)
 members = [person] if scope == "this person" else hood.persons
 chains = queries.custody_chains(tuple(p.person_id for p in members))
-children = [p.person_id for p in hood.persons if p.is_child]
-separations = queries.separations_for(children, queries.custody_chains(tuple(children)))
+separations = queries.separations(tuple(p.person_id for p in hood.persons))
 persons = {p.person_id: p for p in members}
 until = horizon(chains)
 stays = stay_frame(chains, persons, until=until)

@@ -45,9 +45,8 @@ st.markdown(walkthrough.narrate(step, labels.get(step.person_id, "Person")))
 
 where = {w.person.person_id: w.stay.agency if w.stay else None
          for w in queries.whereabouts(pid, step.at.date(), 1)}
-children = [p.person_id for p in hood.persons if p.is_child]
-separations = [s for s in queries.separations_for(children, chains) if s.date <= step.at.date()]
 persons = {p.person_id: p for p in hood.persons}
+separations = [s for s in queries.separations(tuple(persons)) if s.date <= step.at.date()]
 stays = walkthrough.frame_until(stay_frame(chains, persons, until=step.at, label=label), step.at)
 
 left, right = st.columns([1, 1])

@@ -172,3 +172,24 @@ def test_trainer_steps_forward_with_masked_names(app_store: GraphStore) -> None:
     assert deep.subheader[0].value.startswith("Step 5 of")
     frame = next(e for e in deep.main if getattr(e, "type", "") == "iframe")
     assert "Hern\\u00e1ndez" not in frame.proto.srcdoc and "Child 1" in frame.proto.srcdoc
+
+
+def test_analyst_lists_contradicting_parent_claims(writable_db: Path) -> None:
+    from graph.ladybug.store import LadybugStore
+    from graph.model import FamilyKind, FamilyLink, GraphBatch
+    from tests.contract.scenario import DUP, KID2, TRACKER
+
+    claim = FamilyLink(kind=FamilyKind.PARENT_OF, from_id=DUP, to_id=KID2, evidence=Evidence.CLAIMED,
+                       sources=[TRACKER])
+    with LadybugStore(writable_db) as store:
+        store.upsert(GraphBatch(family_links=[claim]))
+        expected = store.conflicting_parent_claims()
+
+    at = open_page("analyst")
+
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, "Children with contradicting parent claims") == len(expected) == 1
+    table = next(d.value for d in at.dataframe if "conflict" in d.value.columns)
+    assert set(table["parent_id"]) == {x.from_id for x in expected[0].links}
+    assert set(table["conflict"]) == {"more than two parents, two mothers"}
+    assert claim.link_id in set(table["link_id"])
