@@ -264,14 +264,11 @@ class GraphStore(ABC):
         kind_list = _kinds(kinds)
         rank = Evidence(min_evidence).rank
         with self._operation("relatives"):
-            reach = self._fetch_reach(person_id, hops, kind_list, rank)
-            reach.sort(key=lambda r: (r["hops"], r["person_id"]))
-            kept = reach[:limit]
-            ids = [person_id] + [r["person_id"] for r in kept]
-            persons = self._fetch_persons(ids)
+            reach, persons, links = self._fetch_neighbourhood(person_id, hops, kind_list, rank, limit)
             if not any(p["person_id"] == person_id for p in persons):
                 raise NotFoundError(f"relatives: no person with id {person_id!r}")
-            links = self._fetch_links_among(ids, kind_list, rank)
+        reach.sort(key=_nearest)
+        kept = reach[:limit]
         return Neighbourhood(
             center_id=person_id,
             persons=sorted((Person.model_validate(p) for p in persons), key=lambda p: p.person_id),
@@ -617,6 +614,17 @@ class GraphStore(ABC):
         Ordered by the number of their keys that match (desc), then person_id; at most `limit`.
         """
 
+    def _fetch_neighbourhood(
+        self, person_id: str, hops: int, kinds: list[str], min_rank: int, limit: int
+    ) -> tuple[list[Row], list[Row], list[Row]]:
+        """(reach, persons, links) for `relatives`: `reach` as `_fetch_reach`; the person maps
+        of the centre and of the first `limit` of `reach` by (hops, person_id); the links among
+        those persons as `_fetch_links_among`. An engine whose round trips cost more than its
+        queries answers it in one statement."""
+        reach = sorted(self._fetch_reach(person_id, hops, kinds, min_rank), key=_nearest)
+        ids = [person_id] + [r["person_id"] for r in reach[:limit]]
+        return reach, self._fetch_persons(ids), self._fetch_links_among(ids, kinds, min_rank)
+
     @abstractmethod
     def _fetch_reach(self, person_id: str, hops: int, kinds: list[str], min_rank: int) -> list[Row]:
         """Rows {person_id, hops}: every other person within `hops` links of `kinds` whose
@@ -764,6 +772,11 @@ def merge_row(old: Row, new: Row) -> Row:
 
 
 REVIEWED = frozenset({LinkStatus.CONFIRMED.value, LinkStatus.REJECTED.value})
+
+
+def _nearest(reached: Row) -> tuple[int, str]:
+    """Order of relatives kept under a limit: fewest hops first, then by id."""
+    return reached["hops"], reached["person_id"]
 
 
 def _check_hops(hops: int) -> int:

@@ -130,11 +130,14 @@ SEPARATIONS_OF = (
     "RETURN s, p.person_id, x.side"
 )
 
-#: The orphan scan reads the reasons `_refresh_orphans` stored: one column scan, no joins.
-ORPHANS = """
+#: The orphan scan reads the reasons `_refresh_orphans` stored: one column scan, no joins. A
+#: page sorts ids only (sorting whole nodes to keep 100 costs ten times more), the full list
+#: comes unsorted.
+ORPHAN_IDS = """
 MATCH (c:Person) WHERE list_has_any(c.orphan_reasons, $reasons)
-RETURN c ORDER BY c.person_id LIMIT $limit
+RETURN c.person_id AS id ORDER BY id LIMIT $limit
 """
+ORPHANS = "MATCH (c:Person) WHERE list_has_any(c.orphan_reasons, $reasons) RETURN c"
 #: The inputs of the orphan rules.
 ORPHAN_CHILDREN_OF = "{start}-[:" + PARENTAL + "]->(x:Person) RETURN DISTINCT x.person_id"
 ORPHAN_FLAGS = "{start} RETURN c.person_id, c.is_child, c.orphan_reasons"
@@ -142,12 +145,9 @@ ORPHAN_PARENT_LINKS = (
     "{start}<-[e:" + PARENTAL + "]-(p:Person) WHERE e.status <> 'rejected' "
     "RETURN c.person_id, p.person_id, e.evidence_rank"
 )
-ORPHAN_ORR_STAYS = (
-    "{start}-[s:STAYED_AT]->(:Facility) WHERE s.agency = 'ORR' RETURN c.person_id, s.start, s.`end`"
-)
 ORPHAN_STAYS = (
     "{start}-[s:STAYED_AT]->(:Facility) "
-    "RETURN c.person_id, s.start, s.stay_id, s.`end`, s.release_reason"
+    "RETURN c.person_id, s.start, s.stay_id, s.`end`, s.release_reason, s.agency"
 )
 SET_ORPHAN_REASONS = "LOAD FROM $rows MATCH (c:Person {person_id: k}) SET c.orphan_reasons = v"
 

@@ -30,6 +30,7 @@ from graph.ladybug.schema import (
 )
 from graph.model import (
     NODE_KINDS,
+    Agency,
     Evidence,
     FamilyLink,
     LinkStatus,
@@ -284,16 +285,17 @@ class LadybugStore(GraphStore):
         return [{**r, "separated": list(r["separated"].values())} for r in found.values()]
 
     def _fetch_orphans(self, reasons: list[OrphanReason], limit: int | None) -> list[Row]:
-        found = self._run(
-            q.ORPHANS, reasons=[r.value for r in reasons], limit=_NO_LIMIT if limit is None else limit
-        )
-        return [_plain(c) for (c,) in found]
+        wanted = [r.value for r in reasons]
+        if limit is None:
+            return [_plain(c) for (c,) in self._run(q.ORPHANS, reasons=wanted)]
+        return self._fetch_persons([i for (i,) in self._run(q.ORPHAN_IDS, reasons=wanted, limit=limit)])
 
     def _refresh_orphans(self, person_ids: list[str]) -> None:
         """Read the rules' inputs for the affected persons, apply them in Python, store changes.
 
-        Four reads (children of the touched persons; flags; parent links and ORR stays of the
-        children; stays of their parents) and one `LOAD FROM … SET`, however large the batch.
+        Four reads (children of the touched persons; flags; parent links of the children;
+        stays of the children and their parents) and one `LOAD FROM … SET`, however large the
+        batch.
         """
         ids = list(dict.fromkeys(person_ids))
         affected = sorted(set(ids) | {c for (c,) in self._each(q.ORPHAN_CHILDREN_OF, ids)})
@@ -304,13 +306,15 @@ class LadybugStore(GraphStore):
         links: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for child, parent, rank in self._each(q.ORPHAN_PARENT_LINKS, children):
             links[child].append((parent, rank))
+        parents = {parent for pairs in links.values() for parent, _ in pairs}
         orr: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-        for child, start, end in self._each(q.ORPHAN_ORR_STAYS, children):
-            orr[child].append((start, end))
-        parents = sorted({parent for pairs in links.values() for parent, _ in pairs})
         stays: dict[str, list[_ParentStay]] = defaultdict(list)
-        for parent, start, stay_id, end, why in self._each(q.ORPHAN_STAYS, parents):
-            stays[parent].append((start, stay_id, end, why))
+        persons = sorted(parents | set(children))
+        for pid, start, stay_id, end, why, agency in self._each(q.ORPHAN_STAYS, persons):
+            if pid in parents:
+                stays[pid].append((start, stay_id, end, why))
+            if agency == Agency.ORR.value:
+                orr[pid].append((start, end))
         changed = {}
         for pid, (is_child, before) in stored.items():
             after = _orphan_reasons(links[pid], orr[pid], stays) if is_child else []

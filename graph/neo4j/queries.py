@@ -249,6 +249,27 @@ WHERE b <> a
 RETURN b.person_id AS person_id, min(length(p)) AS hops
 """
 
+#: `relatives` in one round trip (three cost ~3 ms more than the query): every reachable
+#: person's id and hops, the centre and the first `$limit` of them as maps, the links among those.
+NEIGHBOURHOOD = f"""
+MATCH (a:Person {{{{person_id: $id}}}})
+CALL (a) {{{{
+  MATCH p = ANY SHORTEST (a){_family_step(min_rank=True)}(b:Person)
+  WHERE b <> a
+  WITH b, min(length(p)) AS hops
+  ORDER BY hops, b.person_id
+  RETURN collect({{{{person_id: b.person_id, hops: hops}}}}) AS reach, collect(b)[..$limit] AS kept
+}}}}
+WITH reach, [a] + kept AS members
+RETURN reach, [x IN members | properties(x)] AS persons, COLLECT {{{{
+  UNWIND members AS x
+  MATCH (x)-[r:{FAMILY_PATTERN}]->(y:Person)
+  WHERE y IN members AND type(r) IN $kinds AND r.evidence_rank >= $min_rank
+    AND r.status <> 'rejected'
+  RETURN properties(r)
+}}}} AS links
+"""
+
 LINKS_AMONG = f"""
 UNWIND $ids AS id
 MATCH (:Person {{person_id: id}})-[r:{FAMILY_PATTERN}]->(b:Person)
@@ -295,14 +316,16 @@ RETURN properties(p) AS person, properties(s) AS separation, COLLECT {
   LIMIT 1
 } AS covering
 """
-CENSUS_TOTAL = _CENSUS_MATCH + "RETURN count(DISTINCT p) AS total"
-CENSUS_BY_FACILITY = _CENSUS_MATCH + """
-WITH DISTINCT p
+#: Total and per-facility counts in one pass (two queries read every separation twice); facility
+#: properties are read once per group, after the aggregation, not once per child.
+CENSUS_COUNTS = _CENSUS_MATCH + """
+WITH collect(DISTINCT p) AS children
+UNWIND children AS p
 OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility)
 WHERE st.start < $at AND (st.end IS NULL OR st.end >= $at)
   AND ($known_before IS NULL OR st.recorded_at IS NULL OR st.recorded_at < $known_before)
-RETURN f.facility_id AS facility_id, f.name AS facility_name, st.agency AS agency,
-       count(DISTINCT p) AS children
+WITH size(children) AS total, f, st.agency AS agency, count(DISTINCT p) AS held
+RETURN total, f.facility_id AS facility_id, f.name AS facility_name, agency, held AS children
 """
 
 SEPARATIONS_OF = """

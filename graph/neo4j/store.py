@@ -202,6 +202,22 @@ class Neo4jStore(GraphStore):
         )
         return [{"person_id": r["person_id"], "hops": r["hops"]} for r in rows]
 
+    def _fetch_neighbourhood(
+        self, person_id: str, hops: int, kinds: list[str], min_rank: int, limit: int
+    ) -> tuple[list[Row], list[Row], list[Row]]:
+        rows = self._read(
+            q.NEIGHBOURHOOD.format(hops=_hops(hops)), id=person_id, kinds=kinds, min_rank=min_rank,
+            limit=limit,
+        )
+        if not rows:
+            return [], [], []
+        (found,) = rows
+        return (
+            found["reach"],
+            [_shape(Person, p) for p in found["persons"]],
+            [_shape(FamilyLink, x) for x in found["links"]],
+        )
+
     def _fetch_links_among(self, ids: list[str], kinds: list[str], min_rank: int) -> list[Row]:
         rows = self._read(q.LINKS_AMONG, ids=ids, kinds=kinds, min_rank=min_rank)
         return [_shape(FamilyLink, r["link"]) for r in rows]
@@ -238,9 +254,9 @@ class Neo4jStore(GraphStore):
     def _fetch_census_counts(
         self, on: date, at: datetime, known_before: datetime | None
     ) -> tuple[int, list[Row]]:
-        params = {"on": on, "at": at, "known_before": known_before}
-        total = self._read(q.CENSUS_TOTAL, **params)[0]["total"]
-        return total, self._read(q.CENSUS_BY_FACILITY, **params)
+        rows = self._read(q.CENSUS_COUNTS, on=on, at=at, known_before=known_before)
+        total = rows[0].pop("total") if rows else 0  # no child: no row at all
+        return total, [{k: v for k, v in r.items() if k != "total"} for r in rows]
 
     def _fetch_separations(self, person_ids: list[str]) -> list[Row]:
         rows = self._read(q.SEPARATIONS_OF, ids=person_ids)
