@@ -33,7 +33,8 @@ def open_store(settings: Settings | None = None, *, read_only: bool = False) -> 
             from graph.ladybug.store import LadybugStore
         except ImportError as exc:  # pragma: no cover - install problem
             raise BackendConfigError(f"LINEAGE_BACKEND=embedded needs the 'ladybug' package: {exc}") from exc
-        return LadybugStore(settings.db_path, read_only=read_only)
+        pool = settings.buffer_pool_mb * 2**20 if settings.buffer_pool_mb else None
+        return LadybugStore(settings.db_path, read_only=read_only, buffer_pool_size=pool)
     if settings.backend == "neo4j":
         try:
             from graph.neo4j.store import Neo4jStore

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     neo4j_database: str = Field(
         default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "neo4j_database")
     )
+    buffer_pool_mb: int | None = Field(
+        default=None,
+        gt=0,
+        validation_alias=AliasChoices("LINEAGE_BUFFER_POOL_MB", "buffer_pool_mb"),
+        description="embedded engine's page cache in MiB; default LadybugDB's own (80% of memory), "
+        "too much for a machine shared with other processes",
+    )
     audit_path: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("LINEAGE_AUDIT_PATH", "audit_path"),

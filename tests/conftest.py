@@ -18,6 +18,11 @@ from graph.store import GraphStore
 from tests.contract.scenario import scenario
 
 ENGINES = ["ladybug", "neo4j"]
+#: Test databases are tiny; LadybugDB's default page cache (80% of memory) per open store let a
+#: few parallel test processes exhaust a shared 24 GiB machine. Subprocesses (CLI, explorer)
+#: inherit it through the environment.
+TEST_BUFFER_POOL_MB = 256
+os.environ.setdefault("LINEAGE_BUFFER_POOL_MB", str(TEST_BUFFER_POOL_MB))
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +63,8 @@ def neo4j_store(neo4j_connection: tuple[str, str, str]) -> Iterator[GraphStore]:
 def ladybug_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
     from graph.ladybug.store import LadybugStore
 
-    store = LadybugStore(tmp_path_factory.mktemp("engines") / "contract.lbug")
+    store = LadybugStore(tmp_path_factory.mktemp("engines") / "contract.lbug",
+                         buffer_pool_size=TEST_BUFFER_POOL_MB * 2**20)
     yield store
     store.close()
 
