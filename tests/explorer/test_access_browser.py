@@ -128,7 +128,6 @@ def test_each_role_signs_in_through_openid_connect(
             sign_in(page, base, STRANGER["sub"])
             page.get_by_text("has no role in the explorer").wait_for(timeout=30_000)
             assert "Find a person" not in page.inner_text("body")
-            page.screenshot(path=str(SHOTS / "signed-in-no-role.png"), full_page=True)
     searches = AuditLog(audit_file).entries(action="search")
     assert [(e.who, e.role, e.parameters["text"]) for e in searches] == [
         ("caseworker-1", "caseworker", "ximena hernandes")]
