@@ -60,13 +60,13 @@ def _fail(message: str) -> None:
 
 
 def explore(
-    host: Annotated[str, typer.Option(help="address to listen on; beyond 127.0.0.1 only with [auth] sign-in")]
-    = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="address to listen on; other than 127.0.0.1 only with "
+                                      "\\[auth] sign-in")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8501,
     headless: Annotated[bool, typer.Option(help="do not open a browser")] = False,
-    role: Annotated[Role | None, typer.Option(help="local mode (no [auth]): the one local user's role "
+    role: Annotated[Role | None, typer.Option(help="local mode (no \\[auth]): the one local user's role "
                                               "[default: caseworker]")] = None,
-    secrets: Annotated[Path, typer.Option(help="Streamlit secrets file; its [auth] section turns on "
+    secrets: Annotated[Path, typer.Option(help="Streamlit secrets file; its \\[auth] section turns on "
                                           "OpenID Connect sign-in")] = DEFAULT_SECRETS,
 ) -> None:
     """Open the explorer in a browser: find a child, see its family, where each one is and why.
