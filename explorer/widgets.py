@@ -22,7 +22,7 @@ from explorer.signin import current_principal
 from explorer.store import secured_graph
 from graph.access import MAX_QUERY_CHARS, Role
 from graph.errors import PermissionDeniedError
-from graph.model import Person
+from graph.model import Person, PersonHit
 
 PERSON_PARAM = "person"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
@@ -120,6 +120,20 @@ def hits_frame(persons: list[Person], today: date) -> pd.DataFrame:
     return without_identifiers(frame)
 
 
+def search_or_say_why(text: str, limit: int) -> list[PersonHit] | None:
+    """The search's hits, or None with the reason on the page: an analyst's text that is not a
+    pseudonym (`graph/` refuses it, and logs it), or a text longer than any name or identifier."""
+    try:
+        return queries.search(text, limit)
+    except PermissionDeniedError:
+        if not pseudonymous():
+            raise
+        st.info("Analysts open a person by pseudonym only (psn_…): names and identifiers are not searchable.")
+    except ValueError as exc:
+        st.warning(f"Not searched: {exc}.")
+    return None
+
+
 def person_picker(key: str, label: str = "Find a person (name or any identifier)") -> str | None:
     """A small search box with a result list; returns the chosen person id or None.
 
@@ -131,15 +145,8 @@ def person_picker(key: str, label: str = "Find a person (name or any identifier)
                          placeholder="psn_…" if analyst else "e.g. Ximena Hernandez or A012345678")
     if not text or not text.strip():
         return None
-    try:
-        hits = queries.search(text.strip(), 10)
-    except PermissionDeniedError:
-        if not analyst:
-            raise
-        st.info("Analysts open a person by pseudonym only (psn_…).")
-        return None
-    except ValueError as exc:
-        st.warning(f"Not searched: {exc}.")
+    hits = search_or_say_why(text.strip(), 10)
+    if hits is None:
         return None
     if not hits:
         st.info("No one matches that name or identifier.")

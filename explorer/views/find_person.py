@@ -10,11 +10,10 @@ from datetime import date
 
 import streamlit as st
 
-from explorer import nav, queries
+from explorer import nav
 from explorer.store import store_or_stop
-from explorer.widgets import hits_frame, plain, pseudonymous, set_person
+from explorer.widgets import hits_frame, plain, pseudonymous, search_or_say_why, set_person
 from graph.access import MAX_QUERY_CHARS
-from graph.errors import PermissionDeniedError
 
 st.title("Find a person")
 store_or_stop()
@@ -35,15 +34,8 @@ if not text or not text.strip():
     st.caption("Enter a pseudonym from the analyst tables; names and identifiers are not searchable for "
                "analysts." if analyst else "Start typing a name or an identifier.")
     st.stop()
-try:
-    hits = queries.search(text.strip(), 20)
-except PermissionDeniedError:
-    if not analyst:
-        raise
-    st.info("Analysts open a person by pseudonym only (psn_…): names and identifiers are not searchable.")
-    st.stop()
-except ValueError as exc:  # e.g. longer than any name or identifier
-    st.warning(f"Not searched: {exc}.")
+hits = search_or_say_why(text.strip(), 20)
+if hits is None:
     st.stop()
 persons, matched = [h.person for h in hits], [h.matched_on or "pseudonym" for h in hits]
 
