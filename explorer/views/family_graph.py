@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from explorer import case, graph_view, nav, queries
-from explorer.custody import current_custody
 from explorer.graph_view import default_label
 from explorer.report import report_csv, report_html
 from explorer.store import store_or_stop
@@ -43,10 +42,8 @@ if not kinds:
     st.stop()
 
 hood = queries.relatives(pid, hops, tuple(kinds), evidence, 300)
-# Node colour: the agency holding each person now, from the custody chains the People table shows
-# anyway (the same memoised read); `whereabouts` would walk the family a second time (seconds at 1M).
-chains = queries.custody_chains(tuple(p.person_id for p in hood.persons))
-where = {p: now.agency if (now := current_custody(chain)) else None for p, chain in chains.items()}
+where = {w.person.person_id: w.stay.agency if w.stay else None
+         for w in queries.whereabouts(pid, date.today(), hops)}
 names = {p.person_id: default_label(p) for p in hood.persons}
 
 others = [p for p in hood.persons if p.person_id != pid]
