@@ -41,11 +41,12 @@ from tests.explorer.live import chromium_page, running_app  # noqa: E402
 
 
 def fill_background(db: Path, persons: int) -> None:
-    """Write the graph-queries bench's N-person graph into `db`, one batch at a time (a 3 GB page
-    cache: LadybugDB's default of 80% of the machine would leave nothing to the others)."""
+    """Write the graph-queries bench's N-person graph into `db`, one batch at a time, with an 8 GiB
+    page cache: LadybugDB's default (80% of the machine) leaves nothing to the others on a shared
+    machine, and 3 GiB ran out ("buffer pool is full") while upserting the 1M graph."""
     from bench.graph_queries import iter_graph
 
-    with LadybugStore(db, buffer_pool_size=3 << 30) as store:
+    with LadybugStore(db, buffer_pool_size=8 << 30) as store:
         for batch in iter_graph(persons):
             store.upsert(batch)
 
@@ -119,7 +120,7 @@ CHART_JS = "() => !!document.querySelector('[data-testid=\"stVegaLiteChart\"] ca
            "[data-testid=\"stVegaLiteChart\"] svg.marks')"
 
 
-def painted_graph(page, timeout_ms: int = 120_000):  # noqa: ANN001, ANN201 - Playwright objects
+def painted_graph(page, timeout_ms: int):  # noqa: ANN001, ANN201 - Playwright objects
     """The family-graph frame once vis-network has drawn the network on its canvas."""
     handle = page.wait_for_selector('iframe[title="Family graph"]', timeout=timeout_ms)
     frame = handle.content_frame()
@@ -127,7 +128,7 @@ def painted_graph(page, timeout_ms: int = 120_000):  # noqa: ANN001, ANN201 - Pl
     return frame
 
 
-def graph_visit(page, link: str, started: float) -> dict[str, float]:  # noqa: ANN001
+def graph_visit(page, link: str, started: float, timeout_ms: int) -> dict[str, float]:  # noqa: ANN001
     """Open `link` and time it; with where the time went (ms after `started`, an epoch time in ms).
 
     boot: Streamlit's page loaded (DOMContentLoaded); iframe: the graph's HTML arrived in the
@@ -135,9 +136,9 @@ def graph_visit(page, link: str, started: float) -> dict[str, float]:  # noqa: A
     network built); painted: vis-network's first drawing; stable: physics off.
     """
     page.goto(link)
-    frame = painted_graph(page)
+    frame = painted_graph(page, timeout_ms)
     painted = time.time() * 1000
-    frame.wait_for_function("window.lineageStable === true", timeout=120_000)
+    frame.wait_for_function("window.lineageStable === true", timeout=timeout_ms)
     stable = time.time() * 1000
     top = page.evaluate("() => [performance.timeOrigin, "
                         "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd]")
@@ -162,29 +163,48 @@ def _timed(action, until) -> float:  # noqa: ANN001 - Playwright callables
     return time.perf_counter() - started
 
 
-def measure(url: str, person: str, hops: int, page, repeat: int) -> dict[str, list[float]]:  # noqa: ANN001
+def measure(url: str, person: str, hops: int, page, repeat: int,  # noqa: ANN001
+            timeout_ms: int) -> dict[str, list[float | None]]:
     """One person: a cold visit (fresh browser, first request for this graph), then `repeat` times
-    a warm visit, a switch to the timeline and one back, each until painted. Seconds per metric."""
-    link = f"{url}/family-graph?person={person}&hops={hops}"
-    out: dict[str, list[float]] = {}
+    a warm visit, a switch to the timeline and one back, each until painted. Seconds per metric;
+    a page not painted within `timeout_ms` is recorded as None and ends this person's round (its
+    script is still running on the server and would slow every later figure)."""
+    from playwright.sync_api import TimeoutError as PageTimeout
 
-    def add(prefix: str, visit: dict[str, float]) -> None:
+    link = f"{url}/family-graph?person={person}&hops={hops}"
+    out: dict[str, list[float | None]] = {}
+
+    def add(prefix: str, visit: dict[str, float | None]) -> None:
         for key, value in visit.items():
             out.setdefault(prefix + key, []).append(value)
 
-    add("graph_cold_", graph_visit(page, link, time.time() * 1000))
     sidebar = page.locator('[data-testid="stSidebarNav"]')
-    for _ in range(repeat):
+
+    def warm() -> dict[str, float]:
         page.goto("about:blank")
-        add("graph_warm_", graph_visit(page, link, time.time() * 1000))
-        add("", {"switch_timeline": _timed(
+        return graph_visit(page, link, time.time() * 1000, timeout_ms)
+
+    def to_timeline() -> dict[str, float]:
+        return {"switch_timeline": _timed(
             lambda: sidebar.get_by_role("link", name="Custody timeline").click(),
-            lambda: page.wait_for_function(CHART_JS, timeout=120_000),
-        )})
-        add("", {"switch_graph": _timed(
-            lambda: sidebar.get_by_role("link", name="Family graph").click(),
-            lambda: painted_graph(page),
-        )})
+            lambda: page.wait_for_function(CHART_JS, timeout=timeout_ms))}
+
+    def to_graph() -> dict[str, float]:
+        return {"switch_graph": _timed(lambda: sidebar.get_by_role("link", name="Family graph").click(),
+                                       lambda: painted_graph(page, timeout_ms))}
+
+    # (prefix of the metrics, the metric a timeout is recorded under, the step)
+    steps = [("graph_cold_", "graph_cold_painted", lambda: graph_visit(page, link, time.time() * 1000,
+                                                                       timeout_ms))]
+    steps += [("graph_warm_", "graph_warm_painted", warm), ("", "switch_timeline", to_timeline),
+              ("", "switch_graph", to_graph)] * repeat
+    for prefix, metric, step in steps:
+        try:
+            add(prefix, step())
+        except PageTimeout:
+            add("", {metric: None})
+            print(f"{person}: {metric} not painted in {timeout_ms / 1000:.0f} s; this person's round ends")
+            break
     return out
 
 
@@ -208,6 +228,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="with --wide-family: measure an existing database built before (missing "
                         "families are added; the background is not rewritten)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for a page to paint")
     parser.add_argument("--json", type=Path, help="write the raw results here")
     args = parser.parse_args()
 
@@ -225,7 +246,7 @@ def main() -> None:
     people = args.person or pick_people(args.db, args.people, args.on)
     if not people:
         sys.exit("no person to measure: pass --person or a --on day with separated children")
-    results: dict[str, list[float]] = {}
+    results: dict[str, list[float | None]] = {}
     with running_app(args.db) as url:
         for person in people:
             with chromium_page() as page:  # a fresh browser: nothing in its cache
@@ -233,15 +254,19 @@ def main() -> None:
                     page.goto(url)
                     page.locator("h1").first.wait_for(timeout=120_000)
                     page.goto("about:blank")
-                for key, values in measure(url, person, args.hops, page, args.repeat).items():
+                timeout_ms = int(args.timeout * 1000)
+                for key, values in measure(url, person, args.hops, page, args.repeat, timeout_ms).items():
                     results.setdefault(key, []).extend(values)
-            print(person, {k: round(v[-1], 3) for k, v in results.items()}, flush=True)
+            print(person, {k: v[-1] if v[-1] is None else round(v[-1], 3) for k, v in results.items()},
+                  flush=True)
     load = os.getloadavg()
     print(f"\npersons={len(people)} hops={args.hops} repeat={args.repeat} "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"{'metric':<26}{'n':>4}{'p50':>10}{'max':>10}")
+    print(f"{'metric':<26}{'n':>4}{'p50':>10}{'max':>10}{'timeouts':>10}")
     for key, values in results.items():
-        print(f"{key:<26}{len(values):>4}{statistics.median(values):>10.3f}{max(values):>10.3f}")
+        done = [v for v in values if v is not None]
+        p50, top = (f"{statistics.median(done):10.3f}", f"{max(done):10.3f}") if done else ("-" * 10,) * 2
+        print(f"{key:<26}{len(done):>4}{p50}{top}{len(values) - len(done):>10}")
     if args.json:
         args.json.write_text(json.dumps({"people": people, "hops": args.hops, "load": load,
                                          "results": results}, indent=2))
