@@ -15,6 +15,11 @@ one person:
 
 Exact normalised A-number or agency-id agreement is decided first, deterministically; a refused
 or contradicting pair above the merge threshold becomes a possible match for review.
+
+Sized for a million mentions: the identifier step is a vectorised connected-components pass, the
+constraint state of a cluster is built only when a probabilistic merge touches it, and the
+Python loop visits only pairs at or above `merge` (pairs below it cannot change a cluster, so
+whether they are possible matches is read off the final clusters).
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+
+from loaders.linkage.stages import stage
 
 #: (source, mention ref) holding each person once: one ORR file per child (a parent may be named in
 #: several children's files), one register number per prisoner.
@@ -75,19 +83,64 @@ class Decisions:
     report: ClusterReport
 
 
-class _Clusters:
-    """Union-find whose roots carry what the merge constraints need."""
+def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components of nodes `0..n-1` over edges `left[i]`–`right[i]`.
 
-    def __init__(self, frame: pd.DataFrame, once: frozenset[tuple[str, str]]) -> None:
-        n = len(frame)
-        self.parent = list(range(n))
-        self.size = [1] * n
-        self.records: list[set[str]] = [{rk} for rk in frame["record_key"]]
-        self.units: list[set[str]] = [set(u) for u in frame["family_units"]]
-        self.once: list[dict[str, str]] = [
-            {src: rk} if (src, ref) in once else {}
+    Returns:
+        Each node's label: the smallest node of its component. Min-label propagation with
+        pointer jumping, all in numpy: a few rounds even for a million nodes, no Python loop
+        per node or edge.
+    """
+    labels = np.arange(n)
+    while True:
+        low = np.minimum(labels[left], labels[right])
+        new = labels.copy()
+        for side in (left, right, labels[left], labels[right]):  # hook the nodes and their labels
+            np.minimum.at(new, side, low)
+        while not np.array_equal(jumped := new[new], new):
+            new = jumped
+        if np.array_equal(new, labels):
+            return labels
+        labels = new
+
+
+class _Clusters:
+    """Union-find over mention positions; a root carries what the merge constraints need.
+
+    Constraint state (records, family units, once-sources) is built only for clusters a merge
+    touches, from the frame: most mentions are never touched, and a million small sets cost seconds.
+    """
+
+    def __init__(self, frame: pd.DataFrame, labels: np.ndarray, once: frozenset[tuple[str, str]]) -> None:
+        self.parent: list[int] = labels.tolist()
+        self.size: list[int] = np.bincount(labels, minlength=len(labels)).tolist()
+        self.record_key = frame["record_key"].to_numpy()
+        self.family_units = frame["family_units"].to_numpy()
+        self.once_key = [
+            (src, rk) if (src, ref) in once else None
             for src, ref, rk in zip(frame["source"], frame["ref"], frame["record_key"], strict=True)
         ]
+        self.records: dict[int, set[str]] = {}
+        self.units: dict[int, set[str]] = {}
+        self.once: dict[int, dict[str, str]] = {}
+        self._by_label = np.argsort(labels, kind="stable")  # identifier groups as runs of positions
+        sorted_labels = labels[self._by_label]
+        self._start = np.searchsorted(sorted_labels, np.arange(len(labels)))
+        self._end = np.searchsorted(sorted_labels, np.arange(len(labels)), side="right")
+
+    def _state(self, root: int) -> tuple[set[str], set[str], dict[str, str]]:
+        """The constraint state of `root`'s cluster. A root without one has not been merged since
+        the identifier step, so its cluster is its identifier group: built from those members."""
+        if root not in self.records:
+            members = self._by_label[self._start[root] : self._end[root]].tolist()
+            self.records[root] = {self.record_key[m] for m in members}
+            self.units[root] = {u for m in members for u in self.family_units[m]}
+            once: dict[str, str] = {}
+            for m in members:
+                if self.once_key[m] is not None:
+                    once.setdefault(*self.once_key[m])
+            self.once[root] = once
+        return self.records[root], self.units[root], self.once[root]
 
     def find(self, x: int) -> int:
         root = x
@@ -102,40 +155,57 @@ class _Clusters:
         if self.size[a] + self.size[b] > cap:
             return "cluster size cap"
         small, big = (a, b) if self.size[a] <= self.size[b] else (b, a)
-        if not self.records[small].isdisjoint(self.records[big]):
+        s_records, s_units, s_once = self._state(small)
+        b_records, b_units, b_once = self._state(big)
+        if not s_records.isdisjoint(b_records):
             return "same record"
-        if not self.units[small].isdisjoint(self.units[big]):
+        if not s_units.isdisjoint(b_units):
             return "same family unit"
-        if any(self.once[big].get(src, rk) != rk for src, rk in self.once[small].items()):
+        if any(b_once.get(src, rk) != rk for src, rk in s_once.items()):
             return "source holds each person once"
         return None
 
     def union(self, a: int, b: int) -> None:
         if self.size[a] < self.size[b]:
             a, b = b, a
+        a_state, b_state = self._state(a), self._state(b)
         self.parent[b] = a
         self.size[a] += self.size[b]
-        self.records[a] |= self.records[b]
-        self.units[a] |= self.units[b]
-        self.once[a].update(self.once[b])
-        self.records[b], self.units[b], self.once[b] = set(), set(), {}
+        a_state[0].update(b_state[0])
+        a_state[1].update(b_state[1])
+        a_state[2].update(b_state[2])
+        del self.records[b], self.units[b], self.once[b]
+
+    def labels(self) -> np.ndarray:
+        """Every position's root, paths compressed in numpy."""
+        parent = np.asarray(self.parent)
+        while not np.array_equal(jumped := parent[parent], parent):
+            parent = jumped
+        return parent
 
 
-def _identifier_groups(frame: pd.DataFrame, clusters: _Clusters, report: ClusterReport) -> None:
-    """Merge mentions sharing a normalised A-number or an agency's own id: no model needed."""
-    first: dict[str, int] = {}
-    for uid, a_number, idents in zip(
-        frame["unique_id"], frame["a_number"], frame["identifiers"], strict=True
-    ):
-        keys = ([f"a:{a_number}"] if isinstance(a_number, str) else []) + [f"id:{i}" for i in idents]
-        for key in keys:
-            other = first.setdefault(key, uid)
-            ra, rb = clusters.find(uid), clusters.find(other)
-            if ra != rb:
-                if not clusters.records[ra].isdisjoint(clusters.records[rb]):
-                    report.conflicting_identifiers += 1
-                clusters.union(ra, rb)
-                report.deterministic_merges += 1
+def _identifier_groups(frame: pd.DataFrame, report: ClusterReport) -> np.ndarray:
+    """Components of mentions sharing a normalised A-number or an agency's own id: no model needed.
+
+    Returns:
+        Each position's component label (its smallest position).
+    """
+    ids = frame["identifiers"].explode().dropna()
+    keys = pd.concat(
+        [
+            "a:" + frame["a_number"][frame["a_number"].map(lambda a: isinstance(a, str))],
+            "id:" + ids.astype(str),
+        ]
+    )
+    position = pd.Series(np.arange(len(frame)), index=frame.index)
+    members = position.loc[keys.index].to_numpy()
+    first = pd.Series(members).groupby(keys.to_numpy()).transform("min").to_numpy()
+    labels = components(len(frame), members, first)
+    report.deterministic_merges = len(frame) - int(np.count_nonzero(labels == np.arange(len(frame))))
+    per_record = pd.DataFrame({"label": labels, "record": frame["record_key"].to_numpy()})
+    repeated = per_record.duplicated(["label", "record"])
+    report.conflicting_identifiers = int(per_record.loc[repeated, "label"].nunique())
+    return labels
 
 
 def decide(frame: pd.DataFrame, pairs: pd.DataFrame, thresholds: Thresholds | None = None) -> Decisions:
@@ -147,42 +217,49 @@ def decide(frame: pd.DataFrame, pairs: pd.DataFrame, thresholds: Thresholds | No
             `explanation`, `gamma_given`).
         thresholds: decision settings.
     """
-    t = thresholds or Thresholds()
+    with stage("cluster"):
+        return _decide(frame, pairs, thresholds or Thresholds())
+
+
+def _decide(frame: pd.DataFrame, pairs: pd.DataFrame, t: Thresholds) -> Decisions:
     report = ClusterReport(mentions=len(frame))
-    clusters = _Clusters(frame, t.once_sources)
-    _identifier_groups(frame, clusters, report)
+    clusters = _Clusters(frame, _identifier_groups(frame, report), t.once_sources)
     ranked = pairs[pairs["match_probability"] >= t.review].sort_values(
         ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True], kind="stable"
     )
+    probability = ranked["match_probability"].to_numpy()
+    strong = int(np.count_nonzero(probability >= t.merge))  # ranked: these come first
+    contradiction = ranked["gamma_given"].to_numpy()[:strong] == 0
     merged: list[int] = []
-    review: list[int] = []
-    contradiction = ranked["gamma_given"].to_numpy() == 0
-    for pos, (left, right, prob) in enumerate(
-        zip(ranked["unique_id_l"], ranked["unique_id_r"], ranked["match_probability"], strict=True)
-    ):
-        a, b = clusters.find(int(left)), clusters.find(int(right))
+    refused: list[int] = []
+    lefts = ranked["unique_id_l"].to_numpy()[:strong].tolist()
+    rights = ranked["unique_id_r"].to_numpy()[:strong].tolist()
+    for pos, (left, right) in enumerate(zip(lefts, rights, strict=True)):
+        a, b = clusters.find(left), clusters.find(right)
         if a == b:
-            continue
-        if prob < t.merge:
-            review.append(pos)
             continue
         reason = "given names contradict" if contradiction[pos] else clusters.conflict(a, b, t.max_cluster)
         if reason:
             report.refused[reason] += 1
-            review.append(pos)
+            refused.append(pos)
             continue
         clusters.union(a, b)
         merged.append(pos)
-    roots = pd.Series([clusters.find(i) for i in range(len(frame))], index=frame["unique_id"])
-    person_of = pd.Series(roots.index, index=roots.index).groupby(roots.to_numpy()).transform("min")
+    roots = clusters.labels()
+    smallest = np.full(len(roots), len(roots))
+    np.minimum.at(smallest, roots, np.arange(len(roots)))
+    person_of = pd.Series(smallest[roots], index=pd.Index(frame["unique_id"]))
+    review = np.concatenate([np.asarray(refused, dtype=np.int64), np.arange(strong, len(ranked))])
     possible = ranked.iloc[review]
     possible = possible[
-        person_of.loc[possible["unique_id_l"]].to_numpy() != person_of.loc[possible["unique_id_r"]].to_numpy()
+        person_of.to_numpy()[possible["unique_id_l"].to_numpy(dtype=np.int64)]
+        != person_of.to_numpy()[possible["unique_id_r"].to_numpy(dtype=np.int64)]
     ]
     report.probabilistic_merges = len(merged)
     report.possible_matches = len(possible)
-    sizes = person_of.value_counts()
-    report.persons, report.largest_cluster = len(sizes), int(sizes.max()) if len(sizes) else 0
+    sizes = np.bincount(roots)
+    report.persons = int(np.count_nonzero(sizes))
+    report.largest_cluster = int(sizes.max()) if len(sizes) else 0
     return Decisions(
         person_of, ranked.iloc[merged].reset_index(drop=True), possible.reset_index(drop=True), report
     )
