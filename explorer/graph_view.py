@@ -169,7 +169,7 @@ def graph_nodes(
                 "title": f"{hood.more} more relatives not drawn; narrow the filters or lower the hops",
                 "color": "#eeeeee",
                 "shape": "box",
-                "x": float(RING_RADIUS * far),
+                "x": round(max((math.hypot(x, y) for x, y in pos.values()), default=0.0) + RING_RADIUS, 1),
                 "y": 0.0,
                 "role": "more",
                 "agency": None,

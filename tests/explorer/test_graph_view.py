@@ -56,6 +56,8 @@ def test_more_node_only_when_the_query_cut_relatives_off() -> None:
     assert MORE_NODE_ID not in {n["id"] for n in graph_nodes(_hood(0), {})}
     nodes = {n["id"]: n for n in graph_nodes(_hood(7), {})}
     assert nodes[MORE_NODE_ID]["label"] == "+7 more"
+    outermost = max(math.hypot(n["x"], n["y"]) for pid, n in nodes.items() if pid != MORE_NODE_ID)
+    assert nodes[MORE_NODE_ID]["x"] > outermost  # beyond the last ring, on no one's place
     assert any(e["to"] == MORE_NODE_ID for e in graph_edges(_hood(7)))
 
 
