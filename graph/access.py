@@ -488,6 +488,13 @@ class SecuredGraph:
             parameters={"on": on, "known_on": known_on, "limit": limit},
         )
 
+    def separations(self, person_ids: Sequence[str]) -> list[SeparationEvent]:
+        """The separation events of these persons: a view of each of them (the first is the
+        target; all are in the parameters)."""
+        ids = [self._person_arg("separations", pid) for pid in person_ids]
+        return self._run("separations", "view", lambda: self._store.separations(ids),
+                         target=ids[0] if ids else "", parameters={"person_ids": ids})
+
     def census(self, on: date, known_on: date | None = None) -> Census:
         """Aggregate counts: every role may see them; not logged (no person in them)."""
         return self._run("census", None, lambda: self._store.census(on, known_on))
@@ -497,11 +504,6 @@ class SecuredGraph:
     ) -> list[OrphanRow]:
         return self._run("orphaned_children", "list", lambda: self._store.orphaned_children(reasons, limit),
                          parameters={"reasons": reasons, "limit": limit})
-
-    def separations(self, person_ids: Sequence[str]) -> list[SeparationEvent]:
-        real = [self._person_arg("separations", pid) for pid in person_ids]
-        return self._run("separations", "view", lambda: self._store.separations(real),
-                         target=",".join(real[:20]), parameters={"persons": len(real)})
 
     def conflicting_parent_claims(self, limit: int | None = 200) -> list[ConflictRow]:
         return self._run("conflicting_parent_claims", "list",

@@ -296,7 +296,7 @@ def _concerns(entry: AuditEntry, person_id: str) -> bool:
     return (
         entry.target == person_id
         or person_id in entry.shown
-        or any(v == person_id for v in entry.parameters.values())
+        or any(v == person_id or (isinstance(v, list) and person_id in v) for v in entry.parameters.values())
     )
 
 

@@ -37,6 +37,8 @@ OPERATIONS: list[Op] = [
     Op("custody_chain", "view", lambda g, r: g.custody_chain(r("person", sc.KID1))),
     Op("family_whereabouts", "view", lambda g, r: g.family_whereabouts(r("person", sc.MOM), ON)),
     Op("separated_not_reunified", "list", lambda g, r: g.separated_not_reunified(ON)),
+    Op("separations", "view", lambda g, r: g.separations([r("person", sc.KID1), r("person", sc.DAD)])),
+    Op("conflicting_parent_claims", "list", lambda g, r: g.conflicting_parent_claims()),
     Op("census", None, lambda g, r: g.census(ON), returns_persons=False),
     Op("orphaned_children", "list", lambda g, r: g.orphaned_children()),
     Op("provenance", "view", lambda g, r: g.provenance(r("person", sc.MOM))),
