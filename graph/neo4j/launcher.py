@@ -202,8 +202,12 @@ class LocalNeo4j:
         return self.home / "password"
 
     # ----------------------------------------------------------------- lifecycle
-    def start(self, timeout: float = 180.0) -> tuple[str, str, str]:
+    def start(self, timeout: float = 180.0, *, die_with_caller: bool = False) -> tuple[str, str, str]:
         """Start the server (or find it running from this home) and wait until Bolt answers.
+
+        `die_with_caller` ties a server this call starts to the calling process: the kernel stops
+        it when the caller dies, even by SIGKILL (a test run killed on a timeout used to leave
+        its 1 GB server running). `lineage neo4j start` leaves it off: that server outlives it.
 
         Returns:
             (uri, user, password) to connect with.
@@ -241,6 +245,7 @@ class LocalNeo4j:
                  SERVER_MAIN, f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd=self.home, env=self._env(), start_new_session=True,
+                preexec_fn=_stop_when_parent_dies if die_with_caller else None,
             )
         self._state_path.parent.mkdir(parents=True, exist_ok=True)
         self._state_path.write_text(
@@ -433,7 +438,7 @@ def ensure_test_server(home: Path) -> tuple[str, str, str]:
         home, bolt, http, password=stored_password(home), heap="512m", pagecache="256m"
     )
     reused = server.is_running()
-    started = server.start()
+    started = server.start(die_with_caller=True)
     if not reused and server.home not in _TEST_SERVERS:
         if not _TEST_SERVERS:
             atexit.register(_stop_test_servers)
@@ -449,3 +454,12 @@ def started_test_servers() -> list[LocalNeo4j]:
 def _stop_test_servers() -> None:
     for server in _TEST_SERVERS.values():
         server.stop()
+
+
+def _stop_when_parent_dies() -> None:
+    """In the forked child, before exec: ask Linux to send SIGTERM when the parent exits."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -205,3 +205,34 @@ def test_missing_java_or_maven_is_one_clear_line(tmp_path, monkeypatch):
     with pytest.raises(Neo4jLauncherError, match="Could not resolve dependencies"):
         ensure_jars(tmp_path / "jars")
     assert not (tmp_path / "jars").exists()
+
+
+def test_a_test_server_dies_with_the_test_process_even_on_sigkill(neo4j_store, tmp_path):
+    """A test run killed on a timeout must not leave its server running on a shared machine."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    home = tmp_path / "tied"
+    code = ("from pathlib import Path; import sys, time\n"
+            "from graph.neo4j.launcher import ensure_test_server\n"
+            f"ensure_test_server(Path({str(home)!r})); print('up', flush=True); time.sleep(600)\n")
+    owner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parents[2], env=os.environ.copy())
+    try:
+        assert owner.stdout.readline().strip() == "up"
+        server = psutil.Process(json.loads((home / "run" / "neo4j.json").read_text())["pid"])
+        assert server.is_running()
+    finally:
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+    deadline = time.monotonic() + 60
+    while server.is_running() and server.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE
+    assert not LocalNeo4j(home).is_running()
