@@ -54,12 +54,14 @@ from loaders.linkage.evaluate import (  # noqa: E402
     pairwise,
     parent_child,
     person_truth,
+    stated_parent_links,
     true_parent_links,
     true_persons,
 )
 from loaders.linkage.mentions import mentions_frame, read_records  # noqa: E402
 from loaders.linkage.resolve import resolve_mentions  # noqa: E402
 from loaders.pipeline import load_paths  # noqa: E402
+from loaders.records import RecordFacts  # noqa: E402
 from loaders.synth import MessRates, SynthConfig, generate  # noqa: E402
 from loaders.synth.exports import TRUTH_FILE  # noqa: E402
 from loaders.synth.manifest import MANIFEST_FILE  # noqa: E402
@@ -142,7 +144,8 @@ def row(name: str, scores: PairScores, seconds: float) -> str:
 def link_row(name: str, scores: LinkScores, seconds: float) -> str:
     return (
         f"  {name:<14} parent-child precision {scores.precision:.4f} ({scores.correct_links}/"
-        f"{scores.predicted_links})  recall {scores.recall:.4f} ({scores.found_links}/{scores.true_links})"
+        f"{scores.predicted_links})  recall {scores.recall:.4f} ({scores.found_links}/{scores.true_links};"
+        f" of pairs a record states: {scores.recall_of_stated:.4f} of {scores.stated_links})"
         f"  {seconds:7.1f} s  peak {peak_mb():7.0f} MB"
     )
 
@@ -178,8 +181,9 @@ def on_graph(engine: str, files: list[Path], truth_file: Path, workdir: Path) ->
         ]
     seconds = time.perf_counter() - started
     truth = true_persons(report.frame, truth_file)
+    stated = stated_parent_links([RecordFacts.of(r) for r in read_records(files)], report.frame, truth)
     scores = parent_child(
-        links, person_truth(report.person_of, truth), true_parent_links(truth_file), set(truth)
+        links, person_truth(report.person_of, truth), true_parent_links(truth_file), set(truth), stated
     )
     print(row(f"graph {engine}", pairwise(report.person_of, truth), seconds) + f"  (load {loaded_s:.1f} s)")
     print(link_row(f"graph {engine}", scores, seconds))

@@ -5,7 +5,10 @@ persons from the canonical records (re-read from the stored source records), nev
 persons in place:
 
 1. the mentions of every load batch (any source, mapping files included) are resolved
-   (`resolve_mentions`), then reviewers' decisions are imposed (`decisions.constrained`);
+   (`resolve_mentions`), then what no merge may contradict is imposed (`decisions.constrained`:
+   a shared identifier does not join a child and an adult, two sexes, or two people with no name
+   in common — a typo'd A-number lands on a stranger's; no merge joins a child and an adult;
+   reviewers' decisions hold);
 2. each resulting person keeps an id its mentions already had (`decisions.stable_ids`);
 3. persons whose set of mentions changed are removed with their relationships
    (`GraphStore.remove_persons`) and everything is written again from the records
@@ -47,7 +50,7 @@ from graph.store import GraphStore, Row
 from loaders.assemble import Assembly
 from loaders.identity import Resolution, current_persons, mention_keys
 from loaders.ledger import Ledger
-from loaders.linkage.cluster import PAIR_COLUMNS, ClusterReport, Thresholds, decide
+from loaders.linkage.cluster import ClusterReport, Thresholds
 from loaders.linkage.decisions import (
     RESOLVER,
     Sides,
@@ -127,15 +130,16 @@ def resolve_store(
     refs = list(zip(frame["record_key"], frame["ref"], strict=True))
     with Ledger(ledger_path) as ledger:
         known = ledger.recall("identity", {k for keys in keys_of.values() for k in keys})
-        now = current_persons(keys_of, known, ledger.recall("resolution"))
+        resolved = ledger.recall("resolution")
+        now = current_persons(keys_of, known, resolved)
         current = pd.Series([now[r] for r in refs], index=frame["unique_id"])
         mentions_of = _groups(frame["mention_key"], current)
         decided = latest(store.reviews(), humans_only=True)
         pinned = ledger.recall("decision_sides")
         sides = match_sides(decided, pinned, mentions_of)
         result = resolve_mentions(frame, thresholds, model_dir=model_dir, reuse_models=reuse_models)
-        base = decide(frame, pd.DataFrame(columns=PAIR_COLUMNS), thresholds).person_of
-        clusters = constrained(frame, base, result.decisions.merges, sides)
+        kept = constrained(frame, result.decisions.merges, sides)
+        clusters = kept.clusters
         keys = frame["mention_key"]
         fresh = {int(r): "p" + stable_id("person", "mention", keys[int(r)]) for r in set(clusters)}
         person = stable_ids(clusters, current, _former(sides, frame), fresh)
@@ -143,6 +147,7 @@ def resolve_store(
         changed = {
             p for p in set(mentions_of) | set(new_mentions) if mentions_of.get(p) != new_mentions.get(p)
         }
+        loaded_since = {p for k, p in zip(keys, person, strict=True) if k not in resolved}
         assembly = Assembly(
             facts,
             Resolution(person_of=dict(zip(refs, person, strict=True))),
@@ -152,10 +157,11 @@ def resolve_store(
         renamed = _renamed(mentions_of, person, frame)
         confidence = _merge_confidence(result.decisions.merges, person)
         parts["family_links"] = _with_reviews(parts["family_links"], decided, renamed, confidence)
-        parts["possible_matches"] = _matches(result.decisions.possible, person, keys, sides, decided)
+        possible = pd.concat([result.decisions.possible, kept.refused], ignore_index=True)
+        parts["possible_matches"] = _matches(possible, person, keys, sides, decided)
         merge_log, new_sides = _merge_log(result.decisions.merges, current, person, mentions_of)
         store.remove_persons(sorted(changed))
-        for chunk in cut(list(parts.items()), WRITE_ROWS):
+        for chunk in cut(_touching(parts, changed | loaded_since), WRITE_ROWS):
             store.upsert_rows(chunk)
         store.append_reviews(merge_log)
         ledger.finish(
@@ -168,7 +174,7 @@ def resolve_store(
                 "decision_sides": {**{s.target_key: s.as_memory() for s in sides}, **new_sides},
             },
         )
-    quality = quality_report(frame, person, parts["persons"], parts["family_links"])
+    quality = quality_report(frame, person, parts["persons"], parts["family_links"], kept.split_identifiers)
     return ResolveReport(
         mentions=len(frame),
         persons_before=len(mentions_of),
@@ -361,3 +367,22 @@ def _identity_memory(
         for key in keys_of[ref]
         if not key.startswith("rec:")
     }
+
+
+#: Person-free kinds a resolution may change (a merged child's reunification closes a separation).
+_ALWAYS = ("separations", "possible_matches")
+_ENDS = {"family_links": ("from_id", "to_id"), "persons": ("person_id",)}
+
+
+def _touching(parts: dict[str, list[Row]], changed: set[str]) -> list[tuple[str, list[Row]]]:
+    """What to write: the rows of changed persons and of everything touching them, separations
+    and possible matches; the rest is in the graph already, as the loads or the last run wrote
+    it (a re-run on unchanged data writes almost nothing)."""
+    out = []
+    for name, rows in parts.items():
+        if name in _ALWAYS:
+            out.append((name, rows))
+        elif name in _ENDS or (rows and "person_id" in rows[0]):
+            ends = _ENDS.get(name, ("person_id",))
+            out.append((name, [r for r in rows if any(r[e] in changed for e in ends)]))
+    return out

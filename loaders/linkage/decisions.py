@@ -73,56 +73,117 @@ def match_sides(
     return out
 
 
-def constrained(
-    frame: pd.DataFrame, base: pd.Series, merges: pd.DataFrame, decisions: list[Sides]
-) -> pd.Series:
-    """Clusters (`unique_id` → smallest unique_id of its cluster) honouring the decisions.
+@dataclass
+class Constrained:
+    """Clusters honouring the decisions and the facts no merge may contradict.
+
+    Attributes:
+        clusters: unique_id → smallest unique_id of its cluster.
+        refused: the probabilistic merges left out (a reviewer's rejection or a contradiction),
+            to be offered for review instead.
+        split_identifiers: unique_ids whose identifier is shared with a mention of a person it
+            contradicts (kept apart; the data-quality report lists them).
+    """
+
+    clusters: pd.Series
+    refused: pd.DataFrame
+    split_identifiers: set[int]
+
+
+class _People:
+    """Union-find whose roots carry what a merge may not contradict: sexes, child/adult, names,
+    and the sides of rejections."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        n = len(frame)
+        self.parent = list(range(n))
+        self.sex = [{x} if isinstance(x, str) else set() for x in frame["sex"]]
+        self.child = [{bool(x)} if x is not None and not pd.isna(x) else set() for x in frame["is_child"]]
+        self.given = [set(x) for x in frame["given_sounds"]]
+        self.surname = [set(x) for x in frame["surname_sounds"]]
+        self.tags: list[set[tuple[int, str]]] = [set() for _ in range(n)]
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        keep, gone = min(a, b), max(a, b)
+        self.parent[gone] = keep
+        for attr in (self.sex, self.child, self.given, self.surname, self.tags):
+            attr[keep] |= attr[gone]
+            attr[gone] = set()
+
+    def contradicts(self, a: int, b: int, *, names: bool) -> bool:
+        """Roots `a` and `b` cannot be one person: a child and an adult, two sexes, or (for an
+        identifier, which a typo can land on a stranger's) neither a given name nor a surname
+        in common; or a reviewer rejected them."""
+        if {(n, "b" if s == "a" else "a") for n, s in self.tags[a]} & self.tags[b]:
+            return True
+        if len(self.child[a] | self.child[b]) > 1:
+            return True
+        if names and self.sex[a] and self.sex[b] and self.sex[a].isdisjoint(self.sex[b]):
+            return True
+        return names and all(
+            mine[a] and mine[b] and mine[a].isdisjoint(mine[b]) for mine in (self.given, self.surname)
+        )
+
+
+def constrained(frame: pd.DataFrame, merges: pd.DataFrame, decisions: list[Sides]) -> Constrained:
+    """Persons from identifiers, the probabilistic merges (best first) and reviewers' decisions.
+
+    1. Mentions sharing a normalised A-number or an agency id are one person, unless the two
+       contradict (`_People.contradicts`): a typo'd A-number landing on a stranger's;
+    2. the probabilistic merges are replayed best first, minus any that would join a child and
+       an adult or the two sides of a rejection;
+    3. the mentions of each confirmed decision are joined, whatever the model said.
 
     Args:
-        frame: the mentions frame.
-        base: the clustering before any probabilistic merge (identifier groups).
-        merges: the probabilistic merges made, best first (`Decisions.merges`); replayed, minus
-            any that would join the two sides of a rejection.
+        frame: the mentions frame (`unique_id` dense from 0).
+        merges: the probabilistic merges made, best first (`Decisions.merges`).
         decisions: from `match_sides`.
     """
     uid_of = dict(zip(frame["mention_key"], frame["unique_id"], strict=True))
-    parent = {int(u): int(r) for u, r in base.items()}
-    tags: dict[int, set[tuple[int, str]]] = defaultdict(set)
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            keep, gone = min(ra, rb), max(ra, rb)
-            parent[gone] = keep
-            tags[keep] |= tags.pop(gone, set())
-
-    for u in list(parent):
-        find(u)
+    people = _People(frame)
+    split: set[int] = set()
+    first: dict[str, int] = {}
+    for uid, a_number, idents in zip(
+        frame["unique_id"], frame["a_number"], frame["identifiers"], strict=True
+    ):
+        keys = ([f"a:{a_number}"] if isinstance(a_number, str) else []) + [f"id:{i}" for i in idents]
+        for key in keys:
+            owner = first.setdefault(key, int(uid))
+            ra, rb = people.find(int(uid)), people.find(owner)
+            if ra != rb and people.contradicts(ra, rb, names=True):
+                split |= {int(uid), owner}
+            elif ra != rb:
+                people.union(ra, rb)
     rejected = [d for d in decisions if d.decision == LinkStatus.REJECTED]
     for n, d in enumerate(rejected):
         for side, keys in (("a", d.a), ("b", d.b)):
             for key in keys:
                 if key in uid_of:
-                    tags[find(uid_of[key])].add((n, side))
-    for left, right in zip(merges["unique_id_l"], merges["unique_id_r"], strict=True):
-        ra, rb = find(int(left)), find(int(right))
+                    people.tags[people.find(uid_of[key])].add((n, side))
+    refused = []
+    for pos, (left, right) in enumerate(zip(merges["unique_id_l"], merges["unique_id_r"], strict=True)):
+        ra, rb = people.find(int(left)), people.find(int(right))
         if ra == rb:
             continue
-        other = {(n, "b" if s == "a" else "a") for n, s in tags.get(ra, ())}
-        if other.isdisjoint(tags.get(rb, ())):
-            union(ra, rb)
+        if people.contradicts(ra, rb, names=False):
+            refused.append(pos)
+        else:
+            people.union(ra, rb)
     for d in decisions:
         if d.decision == LinkStatus.CONFIRMED:
             present = [uid_of[k] for k in sorted(d.a | d.b) if k in uid_of]
             for uid in present[1:]:
-                union(present[0], uid)
-    return pd.Series({u: find(u) for u in sorted(parent)})
+                ra, rb = people.find(present[0]), people.find(uid)
+                if ra != rb:
+                    people.union(ra, rb)
+    clusters = pd.Series([people.find(u) for u in range(len(frame))], index=frame["unique_id"])
+    return Constrained(clusters, merges.iloc[refused].reset_index(drop=True), split)
 
 
 def stable_ids(

@@ -8,11 +8,16 @@ much as it would cost a caseworker (every record of one person attached to anoth
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from graph.model import FamilyKind
+from loaders.assemble import Assembly
+from loaders.identity import Resolution
+from loaders.records import RecordFacts
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class LinkScores:
     correct_links: int
     true_links: int
     found_links: int
+    recall_of_stated: float  # of the true pairs some record states (what resolution can reach)
+    stated_links: int
 
 
 def true_parent_links(truth_file: Path) -> set[tuple[str, str]]:
@@ -81,11 +88,24 @@ def person_truth(person_of: pd.Series, truth: pd.Series) -> dict[str, str]:
     return dict(zip(best["p"], best["t"], strict=True))
 
 
+def stated_parent_links(
+    records: Sequence[RecordFacts], frame: pd.DataFrame, truth: pd.Series
+) -> set[tuple[str, str]]:
+    """(true parent, true child) pairs that some record states: the links a perfect resolution
+    would write (the records assembled with every mention given its true person). A true pair no
+    record states (a family unit deleted, a child coded unaccompanied) cannot be found."""
+    refs = zip(frame["record_key"], frame["ref"], strict=True)
+    who = Resolution(person_of=dict(zip(refs, truth, strict=True)))
+    _, _, links = Assembly(list(records), who, {}).families()
+    return {(x["from_id"], x["to_id"]) for x in links if x["kind"] == FamilyKind.PARENT_OF.value}
+
+
 def parent_child(
     links: Iterable[tuple[str, str]],
     truth_of: dict[str, str],
     true_links: set[tuple[str, str]],
     present: set[str],
+    stated: set[tuple[str, str]],
 ) -> LinkScores:
     """Precision and recall of (parent person, child person) links read from a resolved graph.
 
@@ -94,6 +114,7 @@ def parent_child(
         truth_of: resolved person → true person (`person_truth`).
         true_links: from `true_parent_links`.
         present: true persons that some mention describes (others cannot be linked).
+        stated: from `stated_parent_links`.
     """
     mapped = [(truth_of.get(a), truth_of.get(b)) for a, b in links]
     correct = sum(1 for pair in mapped if pair in true_links)
@@ -106,4 +127,6 @@ def parent_child(
         correct_links=correct,
         true_links=len(reachable),
         found_links=len(found),
+        recall_of_stated=len(found & stated) / len(stated & true_links) if stated & true_links else 1.0,
+        stated_links=len(stated & true_links),
     )

@@ -61,7 +61,11 @@ def mention_issues(row: pd.Series) -> list[str]:
 
 
 def quality_report(
-    frame: pd.DataFrame, person_of: pd.Series, persons: Iterable[Row], links: Iterable[Row]
+    frame: pd.DataFrame,
+    person_of: pd.Series,
+    persons: Iterable[Row],
+    links: Iterable[Row],
+    split_identifiers: set[int],
 ) -> QualityReport:
     """The report for one resolution.
 
@@ -70,12 +74,19 @@ def quality_report(
         person_of: unique_id → final person id.
         persons: the person rows written (for A-number conflicts and parents' sex).
         links: the family link rows written.
+        split_identifiers: unique_ids whose identifier another person's mention also carries,
+            kept apart because the two contradict.
     """
     report = QualityReport()
     size = person_of.value_counts()
     for _, row in frame.iterrows():
         pid = person_of[row["unique_id"]]
-        for issue in mention_issues(row):
+        shared = (
+            ["identifier shared with a person it contradicts"]
+            if row["unique_id"] in split_identifiers
+            else []
+        )
+        for issue in mention_issues(row) + shared:
             report.rows.append(
                 {
                     "issue": issue,
