@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from graph.store import GraphStore
 from tests.contract.scenario import KID1, MOM
@@ -26,10 +27,20 @@ def test_caseworker_journey_in_chromium(scenario_db: Path, expected: GraphStore)
         page.get_by_text("match(es)").wait_for(timeout=30_000)
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.wait_for()
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection cell
         main = page.locator('[data-testid="stMain"]')
-        main.get_by_role("link", name="Family graph").click()
+        graph_link = main.get_by_role("link", name="Family graph")
+        unselected = page.get_by_text("Select a row to open")
+        unselected.wait_for(timeout=30_000)  # the run that drew the table has finished
+        for _ in range(3):  # the grid is a canvas: a click before it has painted its rows is lost
+            if unselected.count():
+                box = grid.bounding_box()
+                page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection cell
+            try:
+                graph_link.wait_for(timeout=20_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        graph_link.click()
         page.wait_for_url(re.compile(r"/family-graph\?.*person=" + KID1))
         frame = graph_frame(page)
         assert graph_node_ids(frame) == {p.person_id for p in expected.relatives(KID1, hops=2).persons}
