@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def _child(*args: str) -> dict[str, Any]:
 
 
 def _files(scenario: Path) -> list[Path]:
-    return sorted(p for p in scenario.iterdir() if p.name != "ground_truth.json")
+    return sorted(p for p in scenario.iterdir() if p.name not in ("ground_truth.json", "synth_manifest.json"))
 
 
 # ------------------------------------------------------------------------------ child stages
@@ -75,12 +76,14 @@ def stage_load(scenario: Path, work: Path) -> dict[str, Any]:
     from loaders.pipeline import load_paths
 
     with LadybugStore(work / "bench.lbug") as store:
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         report = load_paths(_files(scenario), store, ledger_path=work / "bench.ledger.sqlite", quiet=True)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         counts = store.counts()
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "load_average": os.getloadavg()[0],
         "loaded": sum(f.loaded for f in report.files),
         "quarantined": sum(f.quarantined for f in report.files),
         "chunks": report.chunks,
@@ -267,7 +270,8 @@ def main() -> None:
             total = r["loaded"] + r["quarantined"]
             print(
                 f"load:  {total:,} records ({r['loaded']:,} loaded + {r['quarantined']:,} quarantined) "
-                f"in {r['seconds']:.1f} s = {total / r['seconds']:,.0f} records/s, "
+                f"in {r['seconds']:.1f} s = {total / r['seconds']:,.0f} records/s "
+                f"(CPU {r['cpu_seconds']:.1f} s, all threads; load average {r['load_average']:.1f}), "
                 f"peak RSS {r['peak_mb']:,.0f} MB ({r['peak_mb'] * 1024 / total:.1f} KB/record), "
                 f"{r['chunks']} chunk(s)"
             )

@@ -67,6 +67,9 @@ class Mention(_Fact):
         """Keep only A-numbers that normalise; the raw spelling stays in the source record."""
         if value in (None, ""):
             return None
+        if type(value) is str and len(value) == 10 and value[0] == "A" and value[1:].isdecimal():
+            if int(value[1:]):
+                return value  # already normal: parse_a_number's output
         normal = normalise_a_number(str(value))
         if normal is None:
             raise ValueError(f"not an A-number: {value!r}")
@@ -170,23 +173,25 @@ class Quarantined(_Fact):
     raw: str = "{}"
 
 
-def _row_class(model: type[_Fact]) -> type[tuple]:
-    """A named tuple with a fact's fields, in order: what a load keeps per fact."""
-    return namedtuple(f"{model.__name__}Row", list(model.model_fields))  # type: ignore[misc]
+def _row_class(name: str, model: type[_Fact]) -> type[tuple]:
+    """A named tuple with a fact's fields, in order: what a load keeps per fact. `name` is the
+    module attribute it is bound to, so it pickles (parallel parsing sends facts between
+    processes)."""
+    return namedtuple(name, list(model.model_fields))  # type: ignore[misc]
 
 
-class MentionRow(_row_class(Mention)):  # type: ignore[misc]
+class MentionRow(_row_class("MentionRow", Mention)):  # type: ignore[misc]
     __slots__ = ()
 
     full_name = Mention.full_name
 
 
-FacilityRow = _row_class(FacilityFact)
-StayRow = _row_class(StayFact)
-MembershipRow = _row_class(MembershipFact)
-ClaimRow = _row_class(ClaimFact)
-SeparationRow = _row_class(SeparationFact)
-ReunificationRow = _row_class(ReunificationFact)
+FacilityRow = _row_class("FacilityRow", FacilityFact)
+StayRow = _row_class("StayRow", StayFact)
+MembershipRow = _row_class("MembershipRow", MembershipFact)
+ClaimRow = _row_class("ClaimRow", ClaimFact)
+SeparationRow = _row_class("SeparationRow", SeparationFact)
+ReunificationRow = _row_class("ReunificationRow", ReunificationFact)
 
 
 def _rows(cls: Any, facts: list[Any]) -> tuple[Any, ...]:

@@ -20,10 +20,16 @@ from loaders.synth.exports import (
     USMS_FILE,
     WHITEBOARD_FILE,
 )
+from loaders.synth.manifest import MANIFEST_FILE
 
 
 def _files(d: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.suffix != ".xlsx"}
+    """Every file but the workbook (it carries its write time) and the manifest (it hashes it)."""
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(d.iterdir())
+        if p.suffix != ".xlsx" and p.name != MANIFEST_FILE
+    }
 
 
 def _header(path: Path) -> list[str]:
