@@ -30,10 +30,11 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -68,6 +69,7 @@ from loaders.linkage.stored import stored_records
 from loaders.pipeline import cut, ledger_path_for
 from loaders.records import RecordFacts
 
+K = TypeVar("K", bound=Hashable)
 #: Rows per upsert when writing the resolved persons.
 WRITE_ROWS = 200_000
 _SYMMETRIC = {FamilyKind.SIBLING_OF.value, FamilyKind.RELATIVE_OF.value}
@@ -286,17 +288,12 @@ def _matches(
     """POSSIBLY_SAME_AS between the persons of each pair left for review (best pair per two
     persons), and between the two sides of every rejection, marked rejected so it is not asked
     again."""
-    best: dict[tuple[str, str], tuple[float, str]] = {}
-    for left, right, prob, why in zip(
-        possible["unique_id_l"],
-        possible["unique_id_r"],
-        possible["match_probability"],
-        possible["explanation"],
-        strict=True,
-    ):
-        a, b = sorted((person[int(left)], person[int(right)]))
-        if a != b and best.get((a, b), (-1.0, ""))[0] < float(prob):
-            best[(a, b)] = (float(prob), why)
+
+    def persons(left: int, right: int) -> tuple[str, str] | None:
+        a, b = sorted((person[left], person[right]))
+        return (a, b) if a != b else None
+
+    best = _best_pairs(possible, persons)
     new_of = dict(zip(frame_keys, person, strict=True))
     rejected: set[tuple[str, str]] = set()
     for side in sides:
@@ -319,25 +316,29 @@ def _matches(
     ]
 
 
+def _best_pairs(pairs: pd.DataFrame, key: Callable[[int, int], K | None]) -> dict[K, tuple[float, str]]:
+    """The most probable pair (probability, explanation) per `key(left, right)`; None skips."""
+    best: dict[K, tuple[float, str]] = {}
+    columns = ("unique_id_l", "unique_id_r", "match_probability", "explanation")
+    for left, right, prob, why in zip(*(pairs[c] for c in columns), strict=True):
+        k = key(int(left), int(right))
+        if k is not None and (k not in best or best[k][0] < float(prob)):
+            best[k] = (float(prob), why)
+    return best
+
+
 def _merge_log(
     merges: pd.DataFrame, current: pd.Series, person: pd.Series, mentions_of: dict[str, frozenset[str]]
 ) -> tuple[list[Review], dict[str, dict[str, list[str]]]]:
     """A review-history entry per two persons of before that a probabilistic merge joined, with
     the probability and match weights of the best pair as its reason, and the sides (mentions)
     a reviewer's rejection would keep apart."""
-    best: dict[str, tuple[float, str]] = {}
-    for left, right, prob, why in zip(
-        merges["unique_id_l"],
-        merges["unique_id_r"],
-        merges["match_probability"],
-        merges["explanation"],
-        strict=True,
-    ):
-        a, b = current[int(left)], current[int(right)]
-        if a != b and person[int(left)] == person[int(right)]:
-            key = "~".join(sorted((a, b)))
-            if key not in best or best[key][0] < float(prob):
-                best[key] = (float(prob), why)
+
+    def joined(left: int, right: int) -> str | None:
+        a, b = current[left], current[right]
+        return "~".join(sorted((a, b))) if a != b and person[left] == person[right] else None
+
+    best = _best_pairs(merges, joined)
     now = datetime.now().replace(microsecond=0)
     reviews = [
         Review(
