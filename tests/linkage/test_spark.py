@@ -55,6 +55,7 @@ def test_a_duckdb_model_scores_identically_on_spark(linkage_scenario: Scenario, 
     assert decide(frame, on_spark).person_of.equals(decide(frame, on_duckdb).person_of)
 
 
+@pytest.mark.timeout(1800)  # EM on Spark is a job per iteration: 6 min on this machine when shared
 def test_spark_trains_the_same_model(linkage_scenario: Scenario, duckdb_model: Path) -> None:
     """Trained on Spark, the model has the same levels and reaches the same decisions, except where
     u differs: each engine draws its own random pairs for u (the seed is per engine)."""
