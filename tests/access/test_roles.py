@@ -192,3 +192,26 @@ def _size(result: Any) -> Any:
         return type(result).__name__
     values = {k: getattr(result, k) for k in type(result).model_fields}
     return {k: len(v) for k, v in values.items() if isinstance(v, list) and v and isinstance(v[0], BaseModel)}
+
+
+def test_redaction_fails_closed_for_unknown_results() -> None:
+    """A result type or text field without an analyst rule is refused, not passed through."""
+    import os
+
+    from graph.access import _Redactor
+
+    class Leaky(BaseModel):
+        note: str
+        child: Person
+
+    class RicherPerson(Person):
+        nickname: str = ""
+
+    child = Person(person_id="P-1", given_names="Ximena", is_child=True)
+    redact = _Redactor(Role.ANALYST, Pseudonymizer(os.urandom(64)))
+    for result in (Leaky(note="Ximena", child=child), RicherPerson(person_id="P-1", nickname="Xime"),
+                   {"P-1": "Ximena"}, "Ximena"):
+        with pytest.raises(PermissionDeniedError, match="no analyst rule"):
+            redact.apply(result)
+    blank = redact.apply([child])[0]
+    assert blank.given_names == "" and blank.person_id.startswith("psn_") and blank.is_child
