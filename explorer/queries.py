@@ -99,11 +99,8 @@ def custody_chain(store: SecuredGraph, person_id: str, known_on: date | None = N
 
 @versioned
 def custody_chains(store: SecuredGraph, person_ids: tuple[str, ...]) -> dict[str, list[CustodyStep]]:
-    """Chains of several persons at once (one `custody_chain` call each).
-
-    Wanted on `GraphStore`: `custody_chains(ids)` in one query, for big neighbourhoods.
-    """
-    return {pid: store.custody_chain(pid) for pid in person_ids}
+    """Chains of several persons in one query and one audit entry."""
+    return store.custody_chains(list(person_ids))
 
 
 @versioned

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,11 +19,12 @@ from graph.store import GraphStore
 from tests.contract.scenario import scenario
 
 ENGINES = ["ladybug", "neo4j"]
-#: Test databases are tiny; LadybugDB's default page cache (80% of memory) per open store let a
-#: few parallel test processes exhaust a shared 24 GiB machine. Subprocesses (CLI, explorer)
-#: inherit it through the environment.
+#: Page cache of the fixtures' embedded stores: test databases are tiny. LadybugDB's default
+#: (80% of memory) per open store let a few parallel test processes exhaust a shared machine.
 TEST_BUFFER_POOL_MB = 256
-os.environ.setdefault("LINEAGE_BUFFER_POOL_MB", str(TEST_BUFFER_POOL_MB))
+#: The same cap for the processes tests start (CLI loads, the explorer), which inherit the
+#: environment; larger, because a load of a synthetic scenario runs many `COPY`s in one process.
+os.environ.setdefault("LINEAGE_BUFFER_POOL_MB", "2048")
 
 
 @pytest.fixture(scope="session")
@@ -59,12 +61,17 @@ def neo4j_store(neo4j_connection: tuple[str, str, str]) -> Iterator[GraphStore]:
     store.close()
 
 
-@pytest.fixture(scope="session")
-def ladybug_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+@pytest.fixture
+def ladybug_store(tmp_path: Path) -> Iterator[GraphStore]:
+    """A fresh embedded database per test (opening one with its schema takes ~0.05 s).
+
+    LadybugDB 0.22 keeps the page-cache pages of every `COPY` (and of every `clear()`) until the
+    database is closed, ~2–40 MB each: one session-wide store grew to gigabytes, or filled a
+    capped page cache after a few dozen tests.
+    """
     from graph.ladybug.store import LadybugStore
 
-    store = LadybugStore(tmp_path_factory.mktemp("engines") / "contract.lbug",
-                         buffer_pool_size=TEST_BUFFER_POOL_MB * 2**20)
+    store = LadybugStore(tmp_path / "contract.lbug", buffer_pool_size=TEST_BUFFER_POOL_MB * 2**20)
     yield store
     store.close()
 

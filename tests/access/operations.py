@@ -35,6 +35,7 @@ OPERATIONS: list[Op] = [
     Op("relatives", "view", lambda g, r: g.relatives(r("person", sc.MOM), hops=2)),
     Op("family_path", "view", lambda g, r: g.family_path(r("person", sc.AUNT), r("person", sc.KID2))),
     Op("custody_chain", "view", lambda g, r: g.custody_chain(r("person", sc.KID1))),
+    Op("custody_chains", "view", lambda g, r: g.custody_chains([r("person", sc.KID1), r("person", sc.DAD)])),
     Op("family_whereabouts", "view", lambda g, r: g.family_whereabouts(r("person", sc.MOM), ON)),
     Op("separated_not_reunified", "list", lambda g, r: g.separated_not_reunified(ON)),
     Op("separations", "view", lambda g, r: g.separations([r("person", sc.KID1), r("person", sc.DAD)])),

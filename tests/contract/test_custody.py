@@ -30,6 +30,17 @@ def test_custody_chain_as_known_on_a_day_hides_later_records(scenario_store):
     assert scenario_store.custody_chain("P-NOBODY") == []
 
 
+def test_custody_chains_of_a_family_in_one_call_equal_each_chain(scenario_store):
+    ids = [MOM, DAD, KID1, KID2, "P-NOBODY", KID1]
+    chains = scenario_store.custody_chains(ids)
+    assert list(chains) == [MOM, DAD, KID1, KID2, "P-NOBODY"]
+    for pid in chains:
+        assert chains[pid] == scenario_store.custody_chain(pid)
+    known = scenario_store.custody_chains([KID1], known_on=date(2018, 6, 1))
+    assert [s.stay.stay_id for s in known[KID1]] == ["S-KID1-1", "S-KID1-2"]
+    assert scenario_store.custody_chains([]) == {}
+
+
 def test_family_whereabouts_on_a_day(scenario_store):
     where = scenario_store.family_whereabouts(KID1, on=date(2018, 6, 20), hops=1)
     assert [(w.person.person_id, w.facility.facility_id if w.facility else None) for w in where] == [
