@@ -6,9 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
-from cli import explore_cmd, load_cmd
+from cli import explore_cmd, load_cmd, resolve_cmd
 from graph.access import Role
+from graph.config import Settings
+from loaders.linkage.apply import linkage_dir_for
+from loaders.linkage.errors import LinkageError
 from loaders.pipeline import DEFAULT_CHUNK_ROWS
 from loaders.synth.facilities import DEFAULT_LIST
 
@@ -23,7 +27,7 @@ def demo(
     role: Annotated[Role, typer.Option(help="the local user's role in the explorer (local mode, the data "
                                        "is synthetic)")] = Role.CASEWORKER,
 ) -> None:
-    """Generate the synthetic scenario (once), load it into the configured store, open the explorer.
+    """Generate the synthetic scenario (once), load it, resolve persons, open the explorer.
 
     Loading is idempotent: running the demo again skips files already loaded and goes straight
     to the explorer. The explorer runs in local mode on 127.0.0.1 (no sign-in; the scenario is
@@ -32,6 +36,15 @@ def demo(
     if not (out / "ground_truth.json").is_file():
         load_cmd.synth(out=out, families=families, seed=seed, mess=1.0, facility_list=DEFAULT_LIST)
     load_cmd.load(paths=[out], source=None, quiet=False, chunk_rows=DEFAULT_CHUNK_ROWS)
+    # Link the agencies' mentions into persons, as a user would after each load; a second demo
+    # run scores with the models the first one trained (nothing changed, nothing is rewritten).
+    trained = (linkage_dir_for(Settings()) / "linkage_pass1.json").is_file()
+    try:
+        report = resolve_cmd.run_resolution(resolve_cmd.DEFAULTS, [], reuse_models=trained)
+        resolve_cmd.print_report(report, Console(), quiet=True)
+    except LinkageError as exc:  # e.g. too few families to train on: the graph is still usable
+        typer.secho(f"persons not resolved ({exc}); records join on shared identifiers only",
+                    fg=typer.colors.YELLOW, err=True)
     if explore:
         typer.echo(f"opening the explorer on http://127.0.0.1:{port} (Ctrl+C to stop)")
         explore_cmd.explore(host="127.0.0.1", port=port, headless=headless,

@@ -69,3 +69,22 @@ def test_locked_embedded_file_names_the_holder_and_what_to_do(tmp_path):
         assert len(out.strip().splitlines()) == 1
     finally:
         holder.communicate("")
+
+
+def test_demo_without_the_explorer_synthesises_loads_and_resolves_then_reruns_as_a_no_op(tmp_path):
+    """The README's main job minus the browser: a second run changes nothing."""
+    from graph.ladybug.store import LadybugStore
+
+    db = tmp_path / "data" / "lineage.lbug"
+    env = {"LINEAGE_BACKEND": "embedded", "LINEAGE_DB_PATH": str(db)}
+    args = ["demo", "--no-explore", "--families", "150", "--out", str(tmp_path / "demo")]
+    code, out = _run(*args, env=env)
+    assert code == 0, out
+    assert "lineage resolve:" in out or "persons not resolved" in out
+    with LadybugStore(db, read_only=True) as store:
+        first = store.counts()
+        assert first.persons > 0 and first.stays > 0
+    code, out = _run(*args, env=env)
+    assert code == 0, out
+    with LadybugStore(db, read_only=True) as store:
+        assert store.counts() == first
