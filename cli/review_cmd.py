@@ -9,6 +9,7 @@ on every later `lineage resolve`.
 
 from __future__ import annotations
 
+import getpass
 import json
 from typing import Annotated
 
@@ -19,6 +20,9 @@ from rich.table import Table
 from cli.errors import exit_on_error
 from cli.resolve_cmd import exit_on_linkage_error, print_report, run_resolution
 from graph import open_store
+from graph.access import Role
+from graph.audit import AuditLog, audit_path
+from graph.config import Settings
 from graph.errors import NotFoundError
 from graph.model import FamilyLink, LinkStatus, Person, PossibleMatch
 from graph.store import GraphStore
@@ -99,13 +103,21 @@ def _persons(store: GraphStore, links: list[FamilyLink], matches: list[PossibleM
 
 
 def _decide(key: str, decision: LinkStatus, by: str, reason: str, no_apply: bool) -> None:
+    """Record the decision in the graph and in the audit log: the command line writes to the
+    database directly, as its owner (an admin), so the log names the operating-system account
+    beside the reviewer's name given with --by."""
     console = Console()
-    with open_store() as store:
+    settings = Settings()
+    with open_store(settings) as store:
         try:
             review = record_decision(store, key, decision, by, reason)
         except (NotFoundError, ValueError) as exc:
             typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc
+    AuditLog(audit_path(settings)).append(
+        f"local:{getpass.getuser()}", Role.ADMIN, "review", key,
+        {"operation": "lineage review", "decision": decision.value, "by": by, "reason": reason}, 1,
+    )
     console.print(f"{review.decision.value}: {key} by {review.reviewer} at {review.decided_at.isoformat()}")
     if is_match_key(key) and not no_apply:
         print_report(run_resolution(Thresholds(), [], reuse_models=True), console, quiet=True)

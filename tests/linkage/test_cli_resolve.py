@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from graph.audit import AuditLog, audit_path
+from graph.config import Settings
 from graph.ladybug.store import LadybugStore
 from loaders.linkage.decisions import RESOLVER
 from tests.linkage.conftest import Scenario, scenario_files
@@ -51,6 +53,10 @@ def test_resolve_then_review_from_the_command_line(env: dict[str, str], linkage_
 
     code, out = lineage(env, "review", "history", merge)
     assert code == 0 and "cw 7" in out and RESOLVER in out
+    log = AuditLog(audit_path(Settings(_env_file=None, db_path=Path(env["LINEAGE_DB_PATH"]))))
+    [entry] = [e for e in log.entries() if e.action == "review"]
+    assert (entry.target, entry.role, entry.parameters["by"]) == (merge, "admin", "cw 7")
+    assert entry.who.startswith("local:") and log.verify().ok
 
     code, out = lineage(env, "review", "confirm", "pX~pY", "--by", "cw 7", "--reason", "typo")
     assert code == 2 and "no family link, match or automatic merge" in out
