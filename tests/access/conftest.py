@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +14,6 @@ from graph.access import Principal, Pseudonymizer, Role, SecuredGraph
 from graph.audit import AuditLog
 from graph.model import FamilyKind, GraphBatch, LinkStatus, LoadBatch, QuarantineEntry
 from graph.store import GraphStore
-from tests.conftest import TEST_BUFFER_POOL_MB
 from tests.contract import scenario as sc
 
 MOM_KID1 = f"{FamilyKind.PARENT_OF}:{sc.MOM}:{sc.KID1}"
@@ -120,15 +119,3 @@ def names() -> list[str]:
         found |= {p.given_names, p.surnames, p.full_name, *p.name_variants}
         found |= {k for k in p.search_keys if k.startswith(("n:", "p:"))}
     return sorted(s for s in found if s)
-
-
-@pytest.fixture
-def ladybug_store(tmp_path: Path) -> Iterator[GraphStore]:
-    """A fresh embedded database per test, overriding the session-wide one: LadybugDB 0.22 keeps
-    ~40 MB of its page cache per `clear()` (drop and re-create of every table), so the shared
-    256 MiB store fills after ~6 clears, and these tests clear far more often than that."""
-    from graph.ladybug.store import LadybugStore
-
-    store = LadybugStore(tmp_path / "access.lbug", buffer_pool_size=TEST_BUFFER_POOL_MB * 2**20)
-    yield store
-    store.close()
