@@ -9,7 +9,8 @@ Generates a scenario of about `--mentions` person mentions with `lineage synth` 
 process (so its memory does not count here; kept and reused under `--workdir`), then times, in
 this process: reading the files through the loader registry and building the mentions frame,
 and every stage of `resolve_mentions` (each pass's training, prediction and clustering, as logged
-by `loaders.linkage.stages`). Prints one line per stage with the process's peak RSS after it.
+by `loaders.linkage.stages`). Prints one line per stage: wall time, CPU time of this process
+(DuckDB's threads included; on a shared machine the better measure) and peak RSS after it.
 Accuracy is measured by `bench/linkage.py`; this one only checks the run ends and reports
 the cluster summary, so a speed-up that wrecks the result shows at a glance.
 """
