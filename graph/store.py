@@ -201,7 +201,7 @@ class GraphStore(ABC):
             target = self._fetch_review_target(target_key)
             if target is None:
                 raise NotFoundError(f"record_review: no family link or match with key {target_key!r}")
-            now = datetime.now().replace(microsecond=0)
+            now = datetime.now()  # microseconds kept: decisions within one second stay in order
             review = Review(
                 review_id=stable_id(target_key, reviewer, now.isoformat()),
                 target_key=target_key,

@@ -234,7 +234,7 @@ def record_decision(store: GraphStore, key: str, decision: LinkStatus, reviewer:
     except NotFoundError:
         if not any(r.reviewer == RESOLVER for r in store.review_history(key)):
             raise NotFoundError(f"no family link, match or automatic merge has the key {key!r}") from None
-    decided_at = datetime.now().replace(microsecond=0)
+    decided_at = datetime.now()  # microseconds kept: the history stays in decision order
     review = Review(
         review_id=stable_id(key, reviewer, decided_at.isoformat()),
         target_key=key,
