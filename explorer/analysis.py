@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pandas as pd
 
 from graph.model import (
@@ -29,12 +27,6 @@ CONFLICT_LABELS = {
     ConflictReason.TWO_MOTHERS: "two mothers",
     ConflictReason.TWO_FATHERS: "two fathers",
 }
-
-
-def orphan_counts(rows: list[OrphanRow]) -> dict[OrphanReason, int]:
-    """Children per definition (a child may meet several), every definition listed."""
-    counted = Counter(r for row in rows for r in row.reasons)
-    return {reason: counted.get(reason, 0) for reason in OrphanReason}
 
 
 def orphan_frame(rows: list[OrphanRow], wanted: set[OrphanReason]) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from graph.model import (
     FamilyPath,
     LoadBatch,
     Neighbourhood,
+    OrphanCounts,
     OrphanRow,
     Person,
     PersonHit,
@@ -114,8 +115,15 @@ def provenance(store: SecuredGraph, key: str) -> Provenance:
 
 
 @versioned
-def orphans(store: SecuredGraph, reasons: tuple[str, ...] | None = None) -> list[OrphanRow]:
-    return store.orphaned_children(list(reasons) if reasons else None)
+def orphans(store: SecuredGraph, reasons: tuple[str, ...], limit: int | None = None) -> list[OrphanRow]:
+    """The first `limit` children (by id) meeting any of `reasons`; none when none is chosen."""
+    return store.orphaned_children(list(reasons), limit=limit) if reasons else []
+
+
+@versioned
+def orphan_counts(store: SecuredGraph, reasons: tuple[str, ...]) -> OrphanCounts:
+    """Per definition, and how many meet any of `reasons`: counted in the database."""
+    return store.orphan_counts(list(reasons) or None)
 
 
 @versioned

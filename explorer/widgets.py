@@ -11,6 +11,7 @@ and in session state (because switching pages clears query parameters that no wi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -48,10 +49,11 @@ def _record_export(what: str, parameters: dict[str, str], rows: int) -> None:
     secured_graph().record_export(what, parameters, rows)
 
 
-def download(label: str, data: str, file_name: str, mime: str, key: str, what: str,
+def download(label: str, data: str | Callable[[], str], file_name: str, mime: str, key: str, what: str,
              parameters: dict[str, str], rows: int) -> None:
     """A download button whose click appends one export entry (what, parameters, rows) to the
-    audit log, in the rerun the click starts, before the page runs again."""
+    audit log, in the rerun the click starts, before the page runs again. A callable `data` is
+    built only when the file is asked for."""
     st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click=_record_export,
                        args=(what, parameters, rows))
 

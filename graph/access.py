@@ -65,6 +65,7 @@ from graph.model import (
     LinkStatus,
     LoadBatch,
     Neighbourhood,
+    OrphanCounts,
     OrphanReason,
     OrphanRow,
     Person,
@@ -194,7 +195,7 @@ class _Redactor:
         (Provenance, "key"): "given",
     }
     #: Records with nothing about a person in them: passed as they are.
-    PLAIN: tuple[type[BaseModel], ...] = (Facility, LoadBatch, Census, CensusCount, Counts)
+    PLAIN: tuple[type[BaseModel], ...] = (Facility, LoadBatch, Census, CensusCount, Counts, OrphanCounts)
 
     def __init__(self, role: Role, pseud: Pseudonymizer) -> None:
         self.role, self.p = role, pseud
@@ -535,6 +536,10 @@ class SecuredGraph:
     ) -> list[OrphanRow]:
         return self._run("orphaned_children", "list", lambda: self._store.orphaned_children(reasons, limit),
                          parameters={"reasons": reasons, "limit": limit})
+
+    def orphan_counts(self, reasons: Sequence[OrphanReason | str] | None = None) -> OrphanCounts:
+        """Aggregate counts: every role may see them; not logged (no person in them)."""
+        return self._run("orphan_counts", None, lambda: self._store.orphan_counts(reasons))
 
     def conflicting_parent_claims(self, limit: int | None = 200) -> list[ConflictRow]:
         return self._run("conflicting_parent_claims", "list",

@@ -584,6 +584,13 @@ class OrphanRow(_Record):
     reasons: list[OrphanReason]
 
 
+class OrphanCounts(_Record):
+    """How many children meet each orphan definition, and how many meet any of those asked."""
+
+    total: int = Field(description="children meeting any of the definitions asked for, once each")
+    by_reason: dict[OrphanReason, int] = Field(description="children per definition (every one listed)")
+
+
 class ConflictRow(_Record):
     """A child whose parent claims contradict each other, with every claim and claimant."""
 

@@ -49,6 +49,7 @@ from graph.model import (
     Membership,
     Neighbourhood,
     Node,
+    OrphanCounts,
     OrphanReason,
     OrphanRow,
     Person,
@@ -452,6 +453,15 @@ class GraphStore(ABC):
             for child in children[:limit]
         ]
 
+    def orphan_counts(self, reasons: Sequence[OrphanReason | str] | None = None) -> OrphanCounts:
+        """Children per orphan definition, and the children meeting any of `reasons` (all by
+        default), counted in the database: the analyst's headline numbers at any scale, where
+        `orphaned_children` would carry every child's record out."""
+        wanted = [OrphanReason(r) for r in (reasons or list(OrphanReason))]
+        with self._operation("orphan_counts"):
+            total, counted = self._fetch_orphan_counts(wanted)
+        return OrphanCounts(total=total, by_reason={r: counted.get(r.value, 0) for r in OrphanReason})
+
     def conflicting_parent_claims(self, limit: int | None = 200) -> list[ConflictRow]:
         """Children whose non-rejected PARENT_OF claims contradict each other.
 
@@ -696,6 +706,11 @@ class GraphStore(ABC):
         Every write path that changes persons, parental links or stays must call it with the
         persons it touched (`upsert` and `record_review` do), or the orphan scan goes stale.
         """
+
+    @abstractmethod
+    def _fetch_orphan_counts(self, reasons: list[OrphanReason]) -> tuple[int, dict[str, int]]:
+        """(children whose stored orphan reasons include any of `reasons`, children per stored
+        reason value)."""
 
     @abstractmethod
     def _fetch_parent_conflicts(self, limit: int) -> list[tuple[str, str]]:

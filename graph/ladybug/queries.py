@@ -138,6 +138,10 @@ MATCH (c:Person) WHERE list_has_any(c.orphan_reasons, $reasons)
 RETURN c.person_id AS id ORDER BY id LIMIT $limit
 """
 ORPHANS = "MATCH (c:Person) WHERE list_has_any(c.orphan_reasons, $reasons) RETURN c"
+ORPHANS_COUNT = "MATCH (c:Person) WHERE list_has_any(c.orphan_reasons, $reasons) RETURN count(*)"
+ORPHANS_PER_REASON = (
+    "MATCH (c:Person) WHERE size(c.orphan_reasons) > 0 UNWIND c.orphan_reasons AS r RETURN r, count(*)"
+)
 #: The inputs of the orphan rules.
 ORPHAN_CHILDREN_OF = "{start}-[:" + PARENTAL + "]->(x:Person) RETURN DISTINCT x.person_id"
 ORPHAN_FLAGS = "{start} RETURN c.person_id, c.is_child, c.orphan_reasons"

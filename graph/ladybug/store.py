@@ -332,6 +332,10 @@ class LadybugStore(GraphStore):
         query = template.format(start=q.START_FROM_ID)
         return [row for pid in ids for row in self._run(query, id=pid)]
 
+    def _fetch_orphan_counts(self, reasons: list[OrphanReason]) -> tuple[int, dict[str, int]]:
+        total = int(self._run(q.ORPHANS_COUNT, reasons=[r.value for r in reasons])[0][0])
+        return total, {r: int(n) for r, n in self._run(q.ORPHANS_PER_REASON)}
+
     def _fetch_parent_conflicts(self, limit: int) -> list[tuple[str, str]]:
         return [(child, parent) for child, parent in self._run(q.PARENT_CONFLICTS, limit=limit)]
 

@@ -349,6 +349,14 @@ RETURN c.person_id AS id ORDER BY id LIMIT $limit
 
 
 @cache
+def orphans_count(reasons: frozenset[OrphanReason]) -> str:
+    """Children with any of the definitions' labels (a label scan of the orphans only), and per
+    label the count store's answer."""
+    labels = "|".join(label for reason, label in ORPHAN_LABELS.items() if reason in reasons)
+    per_label = ", ".join(f"COUNT {{ (:{label}) }} AS `{reason}`" for reason, label in ORPHAN_LABELS.items())
+    return f"MATCH (c:{labels}) WITH count(c) AS total RETURN total, {per_label}"
+
+
 def orphans_any(reasons: frozenset[OrphanReason]) -> str:
     """Every person any of `reasons` holds for, through their labels (no scan of all persons)."""
     labels = "|".join(label for reason, label in ORPHAN_LABELS.items() if reason in reasons)

@@ -275,6 +275,10 @@ class Neo4jStore(GraphStore):
     def _refresh_orphans(self, person_ids: list[str]) -> None:
         self._write(lambda tx: tx.run(q.REFRESH_ORPHANS, ids=person_ids).consume())
 
+    def _fetch_orphan_counts(self, reasons: list[OrphanReason]) -> tuple[int, dict[str, int]]:
+        [row] = self._read(q.orphans_count(frozenset(reasons)))
+        return row["total"], {r.value: row[r.value] for r in OrphanReason}
+
     def _fetch_parent_conflicts(self, limit: int) -> list[tuple[str, str]]:
         rows = self._read(q.PARENT_CONFLICTS, limit=limit)
         return [(r["child_id"], parent) for r in rows for parent in r["parents"]]

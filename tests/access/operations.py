@@ -42,6 +42,7 @@ OPERATIONS: list[Op] = [
     Op("conflicting_parent_claims", "list", lambda g, r: g.conflicting_parent_claims()),
     Op("census", None, lambda g, r: g.census(ON), returns_persons=False),
     Op("orphaned_children", "list", lambda g, r: g.orphaned_children()),
+    Op("orphan_counts", None, lambda g, r: g.orphan_counts(), returns_persons=False),
     Op("provenance", "view", lambda g, r: g.provenance(r("person", sc.MOM))),
     Op("review_history", "view", lambda g, r: g.review_history(r("link", MOM_KID1)), returns_persons=False),
     Op("pending_reviews", "list", lambda g, r: g.pending_reviews()),

@@ -41,6 +41,15 @@ def test_orphan_scan_one_definition_at_a_time(scenario_store, reason):
     assert all(r.reasons == [reason] for r in rows)
 
 
+def test_orphan_counts_equal_the_scan(scenario_store):
+    counts = scenario_store.orphan_counts()
+    assert counts.total == len(EXPECTED)
+    assert counts.by_reason == {r: sum(r in rs for rs in EXPECTED.values()) for r in R}
+    chosen = [R.NO_PARENT_LINK, R.PARENT_REMOVED]
+    assert scenario_store.orphan_counts(chosen).total == len(scenario_store.orphaned_children(chosen)) == 3
+    assert scenario_store.orphan_counts([R.PARENT_RELEASED]).total == 0
+
+
 def test_orphan_scan_limit_keeps_the_first_children_by_id(scenario_store):
     first_two = sorted(EXPECTED)[:2]
     rows = scenario_store.orphaned_children(limit=2)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from explorer import analysis, masking, walkthrough
+from explorer import masking, walkthrough
 from explorer.custody import STATUS_IN_CUSTODY, age_on, current_custody, custody_status
 from explorer.report import build_case_report, report_csv, report_html
 from explorer.timeline import NO_REASON, separation_frame, separation_label, stay_frame, timeline_chart
@@ -86,5 +86,3 @@ def test_markdown_escaping_keeps_hostile_text_inert() -> None:
         assert "<script>" not in escaped and "[link](" not in escaped and ":red[" not in escaped
 
 
-def test_orphan_counts_list_every_definition() -> None:
-    assert set(analysis.orphan_counts([])) == set(analysis.ORPHAN_LABELS)
