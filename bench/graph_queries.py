@@ -208,6 +208,7 @@ def measure(store: GraphStore, persons: int, repeat: int) -> dict[str, tuple[flo
             lambda: bare(queries["orphans_no_parent"], {}), 5),
         # No single bare query returns the same rows: no bare figure.
         "orphan scan, all, first 100": (lambda: store.orphaned_children(limit=100), None, 5),
+        "orphan counts, all definitions": (lambda: store.orphan_counts(), None, 5),
         "orphan scan, all, every row": (lambda: store.orphaned_children(), None, 2),
     }
     results = {}
