@@ -237,7 +237,9 @@ class LocalNeo4j:
             )
         self._write_conf()
         if first_start:
-            self._admin(jars, ["dbms", "set-initial-password", password], what="set the initial password")
+            # `--` ends the options: a password starting with "-" would be read as one.
+            self._admin(jars, ["dbms", "set-initial-password", "--", password],
+                        what="set the initial password")
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
         with self.console_path.open("ab") as log:
             proc = subprocess.Popen(
@@ -412,7 +414,7 @@ def stored_password(home: Path) -> str:
     if path.is_file():
         return path.read_text().strip()
     home.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(18)
+    password = secrets.token_hex(18)  # no "-" or "_": nothing a command line could misread
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(password + "\n")

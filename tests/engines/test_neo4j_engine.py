@@ -236,3 +236,12 @@ def test_a_test_server_dies_with_the_test_process_even_on_sigkill(neo4j_store, t
         time.sleep(0.5)
     assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE
     assert not LocalNeo4j(home).is_running()
+
+
+def test_generated_passwords_cannot_be_read_as_command_line_options(tmp_path):
+    """neo4j-admin read a generated password starting with "-" as an option (a CI run failed)."""
+    from graph.neo4j.launcher import stored_password
+
+    for n in range(200):
+        password = stored_password(tmp_path / str(n))
+        assert len(password) >= 32 and set(password) <= set("0123456789abcdef")
