@@ -180,7 +180,7 @@ def test_verify_without_a_log_fails_clearly(tmp_path: Path) -> None:
 
 def test_aggregate_ops_are_not_person_views() -> None:
     quiet = {op.name for op in OPERATIONS if op.action is None}
-    assert quiet == {"census", "load_batches", "counts"}
+    assert quiet == {"census", "orphan_counts", "load_batches", "counts"}
     assert all(not op.returns_persons for op in OPERATIONS if op.name in quiet)
 
 
