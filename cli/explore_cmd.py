@@ -30,7 +30,8 @@ def app_path() -> Path:
 
 
 def streamlit_command(host: str, port: int, headless: bool, secrets: Path = DEFAULT_SECRETS) -> list[str]:
-    """The `streamlit run` command line: usage statistics off (closed networks), a minimal toolbar
+    """The `streamlit run` command line: usage statistics and Streamlit's first-run e-mail prompt
+    off (closed networks; the prompt stopped `make demo` on a fresh machine), a minimal toolbar
     (no "Deploy" button), exactly the one secrets file this command checked for `[auth]`, and
     static serving on: the family graph loads vis-network from `explorer/static` (same origin,
     cached by the browser) instead of receiving it inline with every drawing."""
@@ -40,6 +41,7 @@ def streamlit_command(host: str, port: int, headless: bool, secrets: Path = DEFA
         "--server.port", str(port),
         "--server.headless", "true" if headless else "false",
         "--browser.gatherUsageStats", "false",
+        "--server.showEmailPrompt", "false",
         "--client.toolbarMode", "minimal",
         "--server.enableStaticServing", "true",
         "--secrets.files", str(secrets.resolve()),
