@@ -67,10 +67,10 @@ def who_viewed(
 ) -> None:
     """Who looked at a person's record, when, and how (views, searches and lists that showed it)."""
     entries = _log(path).entries(person_id=person_id)
-    table = Table("when (UTC)", "who", "role", "action", "operation", "about them directly")
+    table = Table("when (UTC)", "who", "role", "action", "page or operation", "about them directly")
     for e in entries:
         table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.who, e.role, e.action,
-                      str(e.parameters.get("operation", e.parameters.get("what", ""))),
+                      e.how(),
                       "yes" if e.target == person_id else "in the results")
     Console().print(table)
     typer.echo(f"{len(entries)} entries concern {person_id}")

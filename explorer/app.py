@@ -4,7 +4,7 @@ Navigation is this one function over the page table in `explorer/nav.py`; each p
 `explorer/views/` that reads its widgets, calls one or two graph operations and renders. Before
 any page runs, `explorer/signin.py` establishes who is asking (sign-in or the local user) and the
 menu holds only the pages of that role; a refusal by `graph/` (e.g. a trainer on real data) is
-shown in plain words.
+shown in plain words. Each page run is one audited view (`explorer.store.page_view`).
 
 The directory is deliberately not called `pages/`: Streamlit still auto-discovers a `pages/`
 folder beside the entry script, and on a fresh server a deep link such as `/analyst` then ran
@@ -17,6 +17,7 @@ import streamlit as st
 
 from explorer.nav import st_pages
 from explorer.signin import banner, principal_or_stop
+from explorer.store import page_view
 from graph.errors import PermissionDeniedError
 
 
@@ -28,7 +29,8 @@ def main() -> None:
     page = st.navigation(st_pages(principal.role))
     banner(principal)
     try:
-        page.run()
+        with page_view(page.title):  # the run's reads are one audit entry, written when it ends
+            page.run()
     except PermissionDeniedError as exc:
         st.error(f"Not allowed for your role ({principal.role.value}): {exc}")
 

@@ -3,7 +3,9 @@
 Pages never see a `GraphStore`. `secured_graph()` wraps the shared read-only handle in a `SecuredGraph`
 for the principal that `app.py` established (sign-in or the local user), with the audit log beside
 the database, so every read is filtered for the role and every view, search, export and decision
-is recorded by `graph/`, not by the page.
+is recorded by `graph/`, not by the page. `app.py` runs each page inside `page_view(...)`: one
+`SecuredGraph` per page run, whose `view` scope makes the run's reads ONE audit entry naming the
+page, its parameters (the URL's query parameters) and every person shown.
 
 LadybugDB allows one read-write process per file, and a read-only handle sees the data as of its
 open. So the explorer never holds the file for writing: it reads through a read-only handle that
@@ -16,7 +18,9 @@ page shows as "try again when the load finishes". Neo4j has no such limit; the s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
@@ -25,6 +29,7 @@ import graph
 from explorer.signin import current_principal
 from graph.access import SecuredGraph
 from graph.audit import AuditLog, audit_path
+from graph.audit_scope import AuditScope
 from graph.config import Settings
 from graph.errors import BackendConfigError, GraphStoreError, StoreUnavailableError
 from graph.store import GraphStore
@@ -84,9 +89,49 @@ def audit_log() -> AuditLog:
     return _audit_log(str(audit_path(Settings())))
 
 
+@dataclass
+class _PageRun:
+    """The page being run in this thread, and its graph and view scope once a read asks for one."""
+
+    page: str
+    stack: ExitStack = field(default_factory=ExitStack)
+    graph: SecuredGraph | None = None
+    scope: AuditScope | None = None
+
+
+_RUN: ContextVar[_PageRun | None] = ContextVar("lineage_page_run", default=None)
+
+
+@contextmanager
+def page_view(page: str) -> Iterator[None]:
+    """Run one page as one audited view: the reads of the run append one entry when it ends
+    (also when the page stops early with `st.stop()` or fails), with the URL's query parameters
+    as they are then. A run that reads nothing (a re-run served from the memo) appends none."""
+    run = _PageRun(page)
+    token = _RUN.set(run)
+    try:
+        with run.stack:
+            try:
+                yield
+            finally:
+                if run.scope is not None:
+                    run.scope.parameters["params"] = st.query_params.to_dict()
+    finally:
+        _RUN.reset(token)
+
+
 def secured_graph() -> SecuredGraph:
-    """The latest data (re-opened after any load or review), as the session's principal may see it."""
-    return SecuredGraph(_read_store(data_version()), current_principal(), audit_log())
+    """The latest data (re-opened after any load or review), as the session's principal may see it;
+    inside a page run, the run's one graph, whose reads are that page view's one audit entry."""
+    run = _RUN.get()
+    if run is not None and run.graph is not None:
+        return run.graph
+    version = data_version()
+    graph = SecuredGraph(_read_store(version), current_principal(), audit_log(), data_version=version)
+    if run is not None:
+        run.scope = run.stack.enter_context(graph.view(run.page))
+        run.graph = graph
+    return graph
 
 
 @contextmanager

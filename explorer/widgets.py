@@ -21,7 +21,7 @@ from explorer import queries
 from explorer.custody import age_on, current_custody, custody_status
 from explorer.signin import current_principal
 from explorer.store import secured_graph
-from graph.access import MAX_QUERY_CHARS, Role
+from graph.access import MAX_QUERY_CHARS, Role, SecuredGraph
 from graph.errors import PermissionDeniedError
 from graph.model import Person, PersonHit
 
@@ -37,10 +37,11 @@ def pseudonymous() -> bool:
     return current_principal().role is Role.ANALYST
 
 
-def without_identifiers(frame: pd.DataFrame) -> pd.DataFrame:
+def without_identifiers(frame: pd.DataFrame, analyst: bool | None = None) -> pd.DataFrame:
     """The table as this session may see it: for an analyst, no name or identifier column at all
-    (they are blank from `graph/` already; an empty column would still invite questions)."""
-    if not pseudonymous():
+    (they are blank from `graph/` already; an empty column would still invite questions).
+    `analyst` says whose it is where the session is out of reach (a file built on its own thread)."""
+    if not (pseudonymous() if analyst is None else analyst):
         return frame
     return frame.drop(columns=[c for c in IDENTIFYING_COLUMNS if c in frame.columns])
 
@@ -49,13 +50,27 @@ def _record_export(what: str, parameters: dict[str, str], rows: int) -> None:
     secured_graph().record_export(what, parameters, rows)
 
 
-def download(label: str, data: str | Callable[[], str], file_name: str, mime: str, key: str, what: str,
-             parameters: dict[str, str], rows: int) -> None:
+def download(label: str, data: str | Callable[[SecuredGraph], str], file_name: str, mime: str, key: str,
+             what: str, parameters: dict[str, str], rows: int) -> None:
     """A download button whose click appends one export entry (what, parameters, rows) to the
-    audit log, in the rerun the click starts, before the page runs again. A callable `data` is
-    built only when the file is asked for."""
-    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click=_record_export,
-                       args=(what, parameters, rows))
+    audit log.
+
+    Text `data` was read (and logged) by the page view: the click's entry is written in the rerun
+    it starts, before the page runs again. A callable `data(graph)` builds the file only when it
+    is asked for, on Streamlit's download thread (no session there: it gets the page's graph, and
+    must not use `queries` or the session); its reads and the download are then the one entry.
+    """
+    if not callable(data):
+        st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click=_record_export,
+                           args=(what, parameters, rows))
+        return
+    graph, build = secured_graph(), data
+
+    def export() -> str:
+        with graph.exporting(what, parameters, rows):
+            return build(graph)
+
+    st.download_button(label, export, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
 def plain(text: object) -> str:

@@ -19,7 +19,10 @@ refused for analysts rather than passed through, so a new operation cannot leak 
 
 Every search, view of a person, list of persons, export, review decision and audit query
 appends one entry to the `AuditLog` (denied attempts too) before the result is returned; if the
-entry cannot be written, the result is not returned.
+entry cannot be written, the result is not returned. A page that shows several reads at once
+opens a scope (`SecuredGraph.view`, `SecuredGraph.exporting`): the reads inside it are still
+filtered per read, but together they append ONE entry when the scope closes, naming every person
+the reads returned, so one look at a family is one line of the log.
 
 Example:
     sg = SecuredGraph(store, Principal("local:ana", Role.ANALYST), AuditLog(path))
@@ -36,7 +39,9 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum, StrEnum
@@ -48,6 +53,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from pydantic import BaseModel
 
 from graph.audit import AuditEntry, AuditLog
+from graph.audit_scope import AuditScope
 from graph.config import Settings
 from graph.errors import PermissionDeniedError
 from graph.model import (
@@ -86,6 +92,13 @@ T = TypeVar("T")
 #: Longest search text accepted; longer input is refused with a ValueError, not truncated.
 MAX_QUERY_CHARS = 1000
 _REQUIRED = object()
+#: Audit actions of reads, which a scope gathers into its one entry; decisions, exports, audit
+#: queries and denials are always entries of their own.
+_READ_ACTIONS = frozenset({"view", "list", "search"})
+#: `is_synthetic` per data version (see `SecuredGraph`'s `data_version`): the check reads the
+#: load ledger and the counts, once per version instead of on every operation a trainer runs.
+_SYNTHETIC: dict[str, bool] = {}
+_SYNTHETIC_MAX = 64
 
 
 class Role(StrEnum):
@@ -399,11 +412,18 @@ class SecuredGraph:
     (only pseudonyms: an analyst passing a real id is refused, so ids cannot be matched to
     pseudonyms). Denied calls raise `PermissionDeniedError` and are logged as `denied`.
 
+    Each read outside a scope appends its own entry, so nothing can be read unaudited; inside
+    `view(...)` or `exporting(...)` the reads of one page view or one export append one entry
+    together, when the scope closes (see `graph/audit_scope.py`).
+
     Args:
         store: an open store (the explorer's read-only handle; a read-write one for reviews).
         principal: who is asking; required.
         audit: where every search, view, export and decision is recorded.
         pseudonyms: defaults to the deployment's key (`Pseudonymizer.for_log(audit)`).
+        data_version: a token that changes whenever the data may have changed (the explorer's
+            `data_version()`); `is_synthetic` is then worked out once per version, shared by
+            every handle given the same token. Without one, once per handle.
     """
 
     def __init__(
@@ -412,6 +432,7 @@ class SecuredGraph:
         principal: Principal,
         audit: AuditLog,
         pseudonyms: Pseudonymizer | None = None,
+        data_version: str | None = None,
     ) -> None:
         if not isinstance(principal, Principal):
             raise PermissionDeniedError("the graph is opened for a signed-in principal only")
@@ -421,6 +442,8 @@ class SecuredGraph:
         self._pseud = pseudonyms or Pseudonymizer.for_log(audit)
         self._redact = _Redactor(principal.role, self._pseud)
         self._synthetic: bool | None = None
+        self._version = data_version
+        self._scopes = threading.local()  # per thread: a deferred download runs beside the page
 
     @property
     def role(self) -> Role:
@@ -429,7 +452,7 @@ class SecuredGraph:
     # ---------------------------------------------------------------------------- reads
     def get_person(self, person_id: str) -> Person | None:
         pid = self._person_arg("get_person", person_id)
-        return self._run("get_person", "view", lambda: self._store.get_person(pid), target=pid)
+        return self._run("get_person", "view", lambda: self._store.get_person(pid), target=pid, persons=[pid])
 
     def search_persons(self, text: str, limit: int = 20) -> list[PersonHit]:
         """Search by name or identifier; analysts may only look a pseudonym up (a name search
@@ -452,7 +475,8 @@ class SecuredGraph:
             person = self._store.get_person(pid)
             return [PersonHit(person=person, matched_on="", score=1.0)] if person and limit > 0 else []
 
-        return self._run("search_persons", "search", lookup, target=pid, parameters={**params, "text": pid})
+        return self._run("search_persons", "search", lookup, target=pid, parameters={**params, "text": pid},
+                         persons=[pid])
 
     def relatives(
         self,
@@ -465,7 +489,7 @@ class SecuredGraph:
         pid = self._person_arg("relatives", person_id)
         return self._run(
             "relatives", "view", lambda: self._store.relatives(pid, hops, kinds, min_evidence, limit),
-            target=pid,
+            target=pid, persons=[pid],
             parameters={"hops": hops, "kinds": kinds, "min_evidence": min_evidence, "limit": limit},
         )
 
@@ -480,13 +504,13 @@ class SecuredGraph:
         b = self._person_arg("family_path", to_id)
         return self._run(
             "family_path", "view", lambda: self._store.family_path(a, b, max_hops, kinds),
-            target=a, parameters={"to_id": b, "max_hops": max_hops, "kinds": kinds},
+            target=a, persons=[a, b], parameters={"to_id": b, "max_hops": max_hops, "kinds": kinds},
         )
 
     def custody_chain(self, person_id: str, known_on: date | None = None) -> list[CustodyStep]:
         pid = self._person_arg("custody_chain", person_id)
         return self._run("custody_chain", "view", lambda: self._store.custody_chain(pid, known_on),
-                         target=pid, parameters={"known_on": known_on})
+                         target=pid, persons=[pid], parameters={"known_on": known_on})
 
     def custody_chains(
         self, person_ids: Sequence[str], known_on: date | None = None
@@ -497,7 +521,7 @@ class SecuredGraph:
         ids = list(dict.fromkeys(real.values()))
         chains = self._run(  # as a list of chains: the redaction walks lists, not dicts
             "custody_chains", "view", lambda: list(self._store.custody_chains(ids, known_on).values()),
-            target=ids[0] if ids else "", parameters={"person_ids": ids, "known_on": known_on},
+            target=ids[0] if ids else "", persons=ids, parameters={"person_ids": ids, "known_on": known_on},
         )
         by_id = dict(zip(ids, chains, strict=True))
         return {given: by_id[pid] for given, pid in real.items()}
@@ -508,7 +532,7 @@ class SecuredGraph:
         pid = self._person_arg("family_whereabouts", person_id)
         return self._run(
             "family_whereabouts", "view", lambda: self._store.family_whereabouts(pid, on, hops, known_on),
-            target=pid, parameters={"on": on, "hops": hops, "known_on": known_on},
+            target=pid, persons=[pid], parameters={"on": on, "hops": hops, "known_on": known_on},
         )
 
     def separated_not_reunified(
@@ -525,7 +549,7 @@ class SecuredGraph:
         target; all are in the parameters)."""
         ids = [self._person_arg("separations", pid) for pid in person_ids]
         return self._run("separations", "view", lambda: self._store.separations(ids),
-                         target=ids[0] if ids else "", parameters={"person_ids": ids})
+                         target=ids[0] if ids else "", persons=ids, parameters={"person_ids": ids})
 
     def census(self, on: date, known_on: date | None = None) -> Census:
         """Aggregate counts: every role may see them; not logged (no person in them)."""
@@ -572,6 +596,8 @@ class SecuredGraph:
     def is_synthetic(self) -> bool:
         """Whether the graph holds only `lineage synth` output: at least one load, every load of
         a synthetic file (`LoadBatch.synthetic`), and no source record outside those loads."""
+        if self._synthetic is None and self._version is not None:
+            self._synthetic = _SYNTHETIC.get(self._version)
         if self._synthetic is None:
             batches = self._store.load_batches()
             self._synthetic = (
@@ -579,7 +605,51 @@ class SecuredGraph:
                 and all(b.synthetic for b in batches)
                 and self._store.counts().source_records <= sum(b.loaded for b in batches)
             )
+            if self._version is not None:
+                if len(_SYNTHETIC) >= _SYNTHETIC_MAX:
+                    _SYNTHETIC.pop(next(iter(_SYNTHETIC)))
+                _SYNTHETIC[self._version] = self._synthetic
         return self._synthetic
+
+    # --------------------------------------------------------------------------- scopes
+    @contextmanager
+    def view(self, page: str, **parameters: Any) -> Iterator[AuditScope]:
+        """One page view: the reads inside append ONE entry when it closes (none if it read nothing,
+        e.g. a re-run answered from the page's memo).
+
+        The entry's action is `view`, or `search` if a search was among the reads (with its query
+        text); `parameters` holds the page, the given parameters (the scope's `parameters` may be
+        updated until it closes) and the operations run; `shown` every person read or returned;
+        `target` the first read's. Denials are still logged at once, each as its own entry.
+
+        Example:
+            with graph.view("Family graph", person=pid, hops=2):
+                hood = graph.relatives(pid, hops=2)
+                chains = graph.custody_chains([p.person_id for p in hood.persons])
+        """
+        with self._scope(AuditScope("view", {"page": page, "params": parameters})) as scope:
+            yield scope
+
+    @contextmanager
+    def exporting(
+        self, what: str, parameters: dict[str, Any], rows: int | None = None
+    ) -> Iterator[AuditScope]:
+        """One export: the reads that build the file and the download itself are ONE `export`
+        entry (`rows` handed out, or the persons in it), written when the scope closes."""
+        with self._scope(AuditScope("export", {"what": what, **parameters}, rows=rows)) as scope:
+            yield scope
+
+    @contextmanager
+    def _scope(self, scope: AuditScope) -> Iterator[AuditScope]:
+        stack: list[AuditScope] = self._scopes.__dict__.setdefault("stack", [])
+        stack.append(scope)
+        try:
+            yield scope
+        finally:
+            stack.pop()
+            if not scope.empty or scope.action == "export":
+                action, target, params, count, shown = scope.entry()
+                self._log(action, target, params, count, shown)
 
     # --------------------------------------------------------------------------- writes
     def record_review(self, target_key: str, decision: LinkStatus, reason: str) -> Review:
@@ -603,7 +673,8 @@ class SecuredGraph:
                          target=target_key, parameters=params)
 
     def record_export(self, what: str, parameters: dict[str, Any], rows: int) -> None:
-        """Log a download the explorer is about to hand out (called on every export)."""
+        """Log a download of data already read (and logged) for the page; one entry, in a scope or
+        not. A file built by its own reads is exported inside `exporting(...)` instead."""
         self._log("export", "", {"what": what, **parameters}, rows)
 
     def audit_entries(self, person_id: str | None = None, limit: int = 1000) -> list[AuditEntry]:
@@ -624,23 +695,39 @@ class SecuredGraph:
         *,
         target: str = "",
         parameters: dict[str, Any] | None = None,
+        persons: Sequence[str] = (),
     ) -> T:
-        """Check the role may run it, run it, log it (if `action`), return it redacted."""
+        """Check the role may run it, run it, log it (if `action`), return it redacted.
+
+        Inside a scope a read is not logged by itself but added to the scope (with `persons`, the
+        persons it was asked about); the log is checked writable before the scope's first read,
+        so a damaged log still refuses the view instead of failing only once the page is shown.
+        """
         params = {"operation": operation, **(parameters or {})}
         if self.role == Role.TRAINER and not self.is_synthetic():
             self._deny(operation, "trainers work on synthetic data only, and this graph holds real "
                        "records; load a `lineage synth` scenario into a separate database", target, params)
+        stack = self._scopes.__dict__.get("stack")
+        scope = stack[-1] if stack and action in _READ_ACTIONS else None
+        if scope is not None and not scope.checked:
+            self._audit.check_writable()
+            scope.checked = True
         try:
             result = call()
         except Exception as exc:
-            if action:
+            if scope is not None:
+                scope.failed(operation, exc)
+            elif action:
                 self._log(action, target, {**params, "error": type(exc).__name__}, 0)
             raise
         try:
             redacted = self._redact.apply(result)
         except PermissionDeniedError as exc:
             self._deny(operation, str(exc), target, params)
-        if action:
+        if scope is not None:
+            text = params["text"] if action == "search" else None
+            scope.add(operation, target, [*persons, *_person_ids(result)], text)
+        elif action:
             self._log(action, target, params, _count(result), _person_ids(result))
         return redacted
 

@@ -71,6 +71,12 @@ class AuditEntry(BaseModel):
         """The hash this entry must carry: over its canonical JSON without `hash`."""
         return _digest(self.model_dump(mode="json", exclude={"hash"}))
 
+    def how(self) -> str:
+        """What the entry was, in a word for a table: the page viewed, the operation run or the
+        thing exported."""
+        p = self.parameters
+        return str(p.get("page") or p.get("operation") or p.get("what") or "")
+
 
 @dataclass(frozen=True)
 class VerifyResult:
@@ -154,6 +160,20 @@ class AuditLog:
         except OSError as exc:
             raise AuditError(f"audit log {self.path}: cannot append: {exc}") from exc
         return entry
+
+    def check_writable(self) -> None:
+        """Raise now if an entry could not be appended (the file cannot be opened, or its last line
+        is damaged): a page view logged when it ends checks this before its first read.
+
+        Raises:
+            AuditError: as `append` would.
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._locked() as (fh, _):
+                _last_entry(fh)
+        except OSError as exc:
+            raise AuditError(f"audit log {self.path}: cannot append: {exc}") from exc
 
     @contextmanager
     def _locked(self) -> Iterator[tuple[IO[bytes], IO[bytes]]]:

@@ -16,10 +16,11 @@ import streamlit as st
 from explorer import analysis, nav, queries
 from explorer.store import store_or_stop
 from explorer.widgets import download, without_identifiers
+from graph.access import Role
 from graph.model import OrphanReason
 
 st.title("Analyst")
-store_or_stop()
+analyst = store_or_stop().role is Role.ANALYST
 ORPHAN_PAGE = 1000
 TABS = ["Orphaned children", "Separated, not reunified", "Data quality"]
 tab_orphans, tab_census, tab_quality = st.tabs(TABS)
@@ -42,7 +43,8 @@ with tab_orphans:
     st.dataframe(frame, hide_index=True, key="orphans_table")
     everyone = tuple(chosen or [])  # the file holds every child, built only when downloaded
     download("Download CSV (every child)",
-             lambda: without_identifiers(analysis.orphan_frame(queries.orphans(everyone), set(everyone)))
+             lambda graph: without_identifiers(analysis.orphan_frame(
+                 graph.orphaned_children(list(everyone)) if everyone else [], set(everyone)), analyst)
              .to_csv(index=False),
              file_name="orphaned-children.csv", mime="text/csv", key="orphans_csv", what="orphaned children",
              parameters={"reasons": ",".join(everyone)}, rows=total)
