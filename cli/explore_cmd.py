@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ import typer
 import explorer
 from explorer.signin import LOOPBACK, ROLE_ENV, USER_ENV, auth_problems, read_secrets
 from graph.access import Role
+from graph.lifetime import die_with_parent
 
 DEFAULT_SECRETS = Path(".streamlit/secrets.toml")
 
@@ -96,4 +98,23 @@ def explore(
     elif role is not None:
         _fail("--role is for local mode only; with sign-in each user's role comes from the identity "
               "provider's claim or the admins' role mapping")
-    raise typer.Exit(subprocess.call(streamlit_command(host, port, headless, secrets), env=env))
+    raise typer.Exit(_serve(streamlit_command(host, port, headless, secrets), env))
+
+
+def _serve(command: list[str], env: dict[str, str]) -> int:
+    """Run `streamlit run` until it exits; it never outlives this process.
+
+    SIGTERM or SIGHUP here is passed on and waited for (Ctrl-C reaches both through the terminal);
+    if this process is killed outright, the kernel stops the child (`die_with_parent`).
+    """
+    child = subprocess.Popen(command, env=env, preexec_fn=die_with_parent())
+
+    def pass_on(signum: int, _frame: object) -> None:
+        child.send_signal(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, pass_on)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        return child.wait()

@@ -33,6 +33,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from graph.errors import Neo4jLauncherError
+from graph.lifetime import die_with_parent
 
 NEO4J_VERSION = "5.26.31"
 POM = Path(__file__).resolve().parents[2] / "neo4j_local" / "pom.xml"
@@ -247,7 +248,7 @@ class LocalNeo4j:
                  SERVER_MAIN, f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd=self.home, env=self._env(), start_new_session=True,
-                preexec_fn=_stop_when_parent_dies if die_with_caller else None,
+                preexec_fn=die_with_parent() if die_with_caller else None,
             )
         self._state_path.parent.mkdir(parents=True, exist_ok=True)
         self._state_path.write_text(
@@ -456,12 +457,3 @@ def started_test_servers() -> list[LocalNeo4j]:
 def _stop_test_servers() -> None:
     for server in _TEST_SERVERS.values():
         server.stop()
-
-
-def _stop_when_parent_dies() -> None:
-    """In the forked child, before exec: ask Linux to send SIGTERM when the parent exits."""
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
