@@ -158,6 +158,9 @@ class LocalNeo4j:
         heap, pagecache: JVM heap maximum and page cache size; small defaults because the
             machine is shared.
         jar_dir: jar folder; default `default_jar_dir()`.
+        tls_dir: a folder holding `private.key` and `public.crt` (PEM): Bolt then takes TLS only
+            (`server.bolt.tls_level=REQUIRED`) and `uri` is `bolt+ssc://` (self-signed: encrypted,
+            not verified). None (the default): plain Bolt, on 127.0.0.1 only.
     """
 
     def __init__(
@@ -170,8 +173,10 @@ class LocalNeo4j:
         heap: str = "1g",
         pagecache: str = "512m",
         jar_dir: Path | None = None,
+        tls_dir: Path | None = None,
     ) -> None:
         self.home = home.resolve()
+        self.tls_dir = tls_dir.resolve() if tls_dir else None
         self.bolt_port = bolt_port
         self.http_port = http_port
         self.heap = heap
@@ -182,7 +187,7 @@ class LocalNeo4j:
     # --------------------------------------------------------------------- paths
     @property
     def uri(self) -> str:
-        return f"bolt://127.0.0.1:{self.bolt_port}"
+        return f"{'bolt+ssc' if self.tls_dir else 'bolt'}://127.0.0.1:{self.bolt_port}"
 
     @property
     def log_path(self) -> Path:
@@ -372,6 +377,15 @@ class LocalNeo4j:
             "server.directories.run": str(self.home / "run"),
             "db.tx_log.rotation.retention_policy": "2 files",
         }
+        if self.tls_dir:  # the settings docs/security.md gives for a server of one's own
+            settings |= {
+                "dbms.ssl.policy.bolt.enabled": "true",
+                "dbms.ssl.policy.bolt.base_directory": str(self.tls_dir),
+                "dbms.ssl.policy.bolt.private_key": "private.key",
+                "dbms.ssl.policy.bolt.public_certificate": "public.crt",
+                "dbms.ssl.policy.bolt.client_auth": "NONE",
+                "server.bolt.tls_level": "REQUIRED",
+            }
         text = "# Written by graph/neo4j/launcher.py on every start; edits are overwritten.\n"
         (conf / "neo4j.conf").write_text(text + "".join(f"{k}={v}\n" for k, v in settings.items()))
 
