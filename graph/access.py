@@ -421,9 +421,10 @@ class SecuredGraph:
         principal: who is asking; required.
         audit: where every search, view, export and decision is recorded.
         pseudonyms: defaults to the deployment's key (`Pseudonymizer.for_log(audit)`).
-        data_version: a token that changes whenever the data may have changed (the explorer's
-            `data_version()`); `is_synthetic` is then worked out once per version, shared by
-            every handle given the same token. Without one, once per handle.
+        data_version: a token that changes whenever the data changes, by whatever process (the
+            embedded file's mtime); `is_synthetic` is then worked out once per version, shared by
+            every handle given the same token. Without one, once per handle. A token that can
+            miss a write would let a trainer see a real load as synthetic: pass none then.
     """
 
     def __init__(
@@ -726,7 +727,7 @@ class SecuredGraph:
             self._deny(operation, str(exc), target, params)
         if scope is not None:
             text = params["text"] if action == "search" else None
-            scope.add(operation, target, [*persons, *_person_ids(result)], text)
+            scope.add(params, target, [*persons, *_person_ids(result)], text)
         elif action:
             self._log(action, target, params, _count(result), _person_ids(result))
         return redacted

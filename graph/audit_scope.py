@@ -32,16 +32,20 @@ class AuditScope:
     checked: bool = False  # the log was found writable before the first read of the scope
     target: str = ""
     operations: list[str] = field(default_factory=list)
+    reads: list[dict[str, Any]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     about: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
-    def add(self, operation: str, target: str, persons: list[str], text: str | None = None) -> None:
-        """Record one read: its operation, what it was about, the persons it returned or named."""
+    def add(self, params: dict[str, Any], target: str, persons: list[str], text: str | None = None) -> None:
+        """Record one read: its operation and arguments (`params`), what it was about, and the
+        persons it returned or named (lists of person ids are left to `shown`)."""
         self.target = self.target or target
+        operation = params["operation"]
         if operation not in self.operations:
             self.operations.append(operation)
+        self.reads.append({k: v for k, v in params.items() if k != "person_ids"})
         if text is not None:
             self.texts.append(text)
         if target and target not in self.about:
@@ -50,7 +54,7 @@ class AuditScope:
 
     def failed(self, operation: str, error: Exception) -> None:
         """A read that raised: still part of the entry (it was attempted), with the error's type."""
-        self.add(operation, "", [])
+        self.add({"operation": operation}, "", [])
         self.errors[operation] = type(error).__name__
 
     @property
@@ -60,7 +64,7 @@ class AuditScope:
     def entry(self) -> tuple[str, str, dict[str, Any], int, list[str]]:
         """(action, target, parameters, result count, shown) of the one entry this scope writes."""
         shown = list(dict.fromkeys(self.shown))
-        params: dict[str, Any] = {**self.parameters, "operations": self.operations}
+        params: dict[str, Any] = {**self.parameters, "operations": self.operations, "reads": self.reads}
         action = self.action
         if self.texts:
             action = "search" if action == "view" else action

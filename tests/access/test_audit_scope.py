@@ -51,6 +51,8 @@ def test_a_family_view_is_one_entry_naming_everyone_shown(
     assert entry.parameters["operations"] == ["get_person", "relatives", "custody_chains",
                                               "family_whereabouts", "separations"]
     assert set(entry.shown) == family and entry.result_count == len(family), "real ids, also for analysts"
+    assert entry.parameters["reads"][1] == {"operation": "relatives", "hops": 2, "kinds": None,
+                                            "min_evidence": "claimed", "limit": 300}
     assert shown == (family if role is not Role.ANALYST else {pseud.token("person", p) for p in family})
     for pid in family:  # who-viewed finds every child on the page in that one entry
         assert [e.seq for e in audit.entries(person_id=pid)] == [entry.seq]
