@@ -14,9 +14,10 @@ import streamlit as st
 
 from explorer import signin
 from explorer.store import audit_log, store_or_stop
-from explorer.widgets import download
+from explorer.widgets import download, plain
 from graph.access import Role
 
+VIEWER_COLUMNS = ["when", "who", "role", "what", "page or operation", "about", "result count"]
 st.title("Admin")
 graph = store_or_stop()
 if graph.principal.role is not Role.ADMIN:
@@ -39,11 +40,15 @@ pid = st.text_input("Person id", key="who_viewed", bind="query-params",
 if pid:
     entries = graph.audit_entries(person_id=pid)
     frame = pd.DataFrame([{"when": e.at, "who": e.who, "role": e.role, "what": e.action,
-                           "operation": e.parameters.get("operation", ""), "about": e.target or "(in result)",
+                           "page or operation": e.how(), "about": e.target or "(in result)",
                            "result count": e.result_count} for e in entries],
-                         columns=["when", "who", "role", "what", "operation", "about", "result count"])
+                         columns=VIEWER_COLUMNS)
     st.caption(f"{len(frame)} entr(y/ies) about {pid}: views of the person, searches and lists that showed "
                "them, decisions and exports")
+    # The answer in words first (a table is drawn on a canvas, which screen readers cannot read).
+    for (who, role), seen in frame.groupby(["who", "role"], sort=False)["when"]:
+        st.markdown(f"- {plain(who)} ({plain(role)}): {len(seen)} time(s), last "
+                    f"{seen.max():%Y-%m-%d %H:%M:%S} UTC")
     st.dataframe(frame, hide_index=True, key="viewers")
 
 # Built on request: the whole log is read for it.

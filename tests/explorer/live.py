@@ -32,19 +32,19 @@ def free_port() -> int:
 @contextmanager
 def running_app(
     db_path: Path, backend: str = "embedded", timeout: float = 60, role: str | None = "caseworker",
-    secrets: Path | None = None, port: int | None = None,
+    secrets: Path | None = None, port: int | None = None, user: str = "local:browser-test",
 ) -> Iterator[str]:
     """Serve the explorer on a free localhost port against `db_path`; yields the base URL.
 
     As `lineage explore` would: in local mode as a local user with `role`, or with sign-in when
-    `secrets` holds an `[auth]` section (then `role` must be None). The audit log is beside the
-    database unless LINEAGE_AUDIT_PATH says otherwise.
+    `secrets` holds an `[auth]` section (then `role` must be None), the local user being `user`.
+    The audit log is beside the database unless LINEAGE_AUDIT_PATH says otherwise.
     """
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k not in (ROLE_ENV, USER_ENV)}
     env |= {"LINEAGE_BACKEND": backend, "LINEAGE_DB_PATH": str(db_path)}
     if role:
-        env |= {ROLE_ENV: role, USER_ENV: "local:browser-test"}
+        env |= {ROLE_ENV: role, USER_ENV: user}
     log = (ROOT / "test-artifacts")
     log.mkdir(exist_ok=True)
     with open(log / f"streamlit-{port}.log", "w") as out:
