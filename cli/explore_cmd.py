@@ -36,7 +36,10 @@ def streamlit_command(host: str, port: int, headless: bool, secrets: Path = DEFA
     off (closed networks; the prompt stopped `make demo` on a fresh machine), a minimal toolbar
     (no "Deploy" button), exactly the one secrets file this command checked for `[auth]`, and
     static serving on: the family graph loads vis-network from `explorer/static` (same origin,
-    cached by the browser) instead of receiving it inline with every drawing."""
+    cached by the browser) instead of receiving it inline with every drawing. Streamlit's welcome
+    message is off too: on a machine with an AI coding agent installed, a non-headless run (`make
+    demo`) otherwise shows caseworkers a toast whose "Install" button writes agent files beside
+    the app; this command prints the address itself."""
     return [
         sys.executable, "-m", "streamlit", "run", str(app_path()),
         "--server.address", host,
@@ -44,6 +47,7 @@ def streamlit_command(host: str, port: int, headless: bool, secrets: Path = DEFA
         "--server.headless", "true" if headless else "false",
         "--browser.gatherUsageStats", "false",
         "--server.showEmailPrompt", "false",
+        "--logger.hideWelcomeMessage", "true",
         "--client.toolbarMode", "minimal",
         "--server.enableStaticServing", "true",
         "--secrets.files", str(secrets.resolve()),

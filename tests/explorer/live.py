@@ -33,23 +33,26 @@ def free_port() -> int:
 def running_app(
     db_path: Path, backend: str = "embedded", timeout: float = 60, role: str | None = "caseworker",
     secrets: Path | None = None, port: int | None = None, user: str = "local:browser-test",
+    headless: bool = True, extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Serve the explorer on a free localhost port against `db_path`; yields the base URL.
 
     As `lineage explore` would: in local mode as a local user with `role`, or with sign-in when
     `secrets` holds an `[auth]` section (then `role` must be None), the local user being `user`.
-    The audit log is beside the database unless LINEAGE_AUDIT_PATH says otherwise.
+    The audit log is beside the database unless LINEAGE_AUDIT_PATH says otherwise. `headless`
+    False runs it as `make demo` does (`extra_env` can then point BROWSER at a no-op).
     """
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k not in (ROLE_ENV, USER_ENV)}
     env |= {"LINEAGE_BACKEND": backend, "LINEAGE_DB_PATH": str(db_path)}
     if role:
         env |= {ROLE_ENV: role, USER_ENV: user}
+    env |= extra_env or {}
     log = (ROOT / "test-artifacts")
     log.mkdir(exist_ok=True)
     with open(log / f"streamlit-{port}.log", "w") as out:
         no_secrets = db_path.with_name("no-secrets.toml")  # local mode, whatever ~/.streamlit holds
-        command = [*streamlit_command("127.0.0.1", port, headless=True, secrets=secrets or no_secrets),
+        command = [*streamlit_command("127.0.0.1", port, headless=headless, secrets=secrets or no_secrets),
                    "--server.fileWatcherType", "none"]
         proc = subprocess.Popen(command, env=env, cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT)

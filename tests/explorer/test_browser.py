@@ -61,3 +61,18 @@ def test_caseworker_journey_in_chromium(scenario_db: Path, expected: GraphStore)
         assert graph_node_ids(frame) == {p.person_id for p in expected.relatives(MOM, hops=1).persons}
         page.screenshot(path=str(SHOTS / "deep-link.png"), full_page=True)
     assert outside == [], f"the page asked for outside resources: {outside}"
+
+
+def test_no_streamlit_developer_toast_when_run_like_make_demo(scenario_db: Path, tmp_path: Path) -> None:
+    """`make demo` runs the explorer non-headless; on a machine where an AI coding agent is
+    installed (a `~/.claude` folder, as here) Streamlit 1.67 then offers an "Install skills"
+    toast that writes files beside the app. A caseworker must never see it."""
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    env = {"HOME": str(home), "BROWSER": "true"}  # `true`: the browser Streamlit opens is a no-op
+    with running_app(scenario_db, headless=False, extra_env=env) as url, chromium_page() as page:
+        page.goto(f"{url}/")
+        page.get_by_role("textbox", name="Name or identifier").wait_for(timeout=30_000)
+        page.get_by_text("Local mode").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(2_000)  # the toast comes with the session's first message
+        assert page.locator('[data-testid="stSkillsNudge"]').count() == 0
