@@ -11,6 +11,10 @@ is re-opened whenever the database file changes (the cache is keyed on the file'
 writes a review decision by opening a read-write store for that one call and closing it at once.
 A `lineage load` holding the file makes that write fail with `StoreUnavailableError`, which the
 page shows as "try again when the load finishes". Neo4j has no such limit; the same code runs.
+
+The read handle's results are shared by every session (`graph.cache.CachedStore`, keyed by the
+store's data version), so a new visitor's page does not re-run the walks another session just
+ran; each session's `SecuredGraph` still filters for its role and audits its own views.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import streamlit as st
 
@@ -25,6 +30,7 @@ import graph
 from explorer.signin import current_principal
 from graph.access import SecuredGraph
 from graph.audit import AuditLog, audit_path
+from graph.cache import CachedStore
 from graph.config import Settings
 from graph.errors import BackendConfigError, GraphStoreError, StoreUnavailableError
 from graph.store import GraphStore
@@ -46,32 +52,34 @@ def _db_files(path: Path) -> list[Path]:
         p.name.startswith(path.name + ".") and not p.name[len(path.name):].startswith(NOT_DATA))]
 
 
-@st.cache_resource(show_spinner=False)
-def _writes() -> list[int]:
-    """Decisions written through this server; part of the data version, because Neo4j has no file
-    mtime that would show a decision to the other sessions' memos."""
-    return [0]
-
-
-def data_version() -> str:
-    """A token that changes whenever the data may have changed; keys every memo of a read.
-
-    For the embedded engine: the path plus the newest mtime of its files. For Neo4j (a server that
-    always serves current data): the URI plus the decisions written here.
-    """
+def _handle_key() -> str:
+    """Which read handle serves the current data: for the embedded engine the path plus the
+    newest mtime of its files (a read-only handle sees the data as of its open, so a change needs
+    a new one); for Neo4j, a server that always serves current data, the URI and database."""
     settings = Settings()
     if settings.backend != "embedded":
-        return f"{settings.backend}:{settings.neo4j_uri}:{settings.neo4j_database}:{_writes()[0]}"
+        return f"{settings.backend}:{settings.neo4j_uri}:{settings.neo4j_database}"
     files = _db_files(settings.db_path.resolve())
     newest = max((f.stat().st_mtime_ns for f in files), default=0)
     return f"embedded:{settings.db_path.resolve()}:{newest}"
 
 
 @st.cache_resource(max_entries=2, show_spinner=False, on_release=lambda store: store.close())
-def _read_store(version: str) -> GraphStore:
-    """One read-only handle per data version; the previous one stays open for readers mid-query
-    and is closed when the next version evicts it."""
-    return graph.open_store(read_only=True)
+def _read_store(handle: str) -> CachedStore:
+    """One read-only handle per `_handle_key`, its reads cached for every session (`CachedStore`:
+    the role's filtering and the audit stay per session, in `SecuredGraph`); the previous one
+    stays open for readers mid-query and is closed when the next evicts it."""
+    return CachedStore(graph.open_store(read_only=True))
+
+
+def data_version() -> str:
+    """A token that changes whenever the data may have changed; keys every memo of a read.
+
+    The read handle plus its `data_version()`: constant for an embedded read-only handle, and on
+    Neo4j moved on by every write, this server's review decisions and any other process's load.
+    """
+    handle = _handle_key()
+    return f"{handle}:{_read_store(handle).data_version()}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -86,7 +94,8 @@ def audit_log() -> AuditLog:
 
 def secured_graph() -> SecuredGraph:
     """The latest data (re-opened after any load or review), as the session's principal may see it."""
-    return SecuredGraph(_read_store(data_version()), current_principal(), audit_log())
+    store = cast(GraphStore, _read_store(_handle_key()))  # a GraphStore in all but its class
+    return SecuredGraph(store, current_principal(), audit_log())
 
 
 @contextmanager
@@ -101,7 +110,6 @@ def write_graph() -> Iterator[SecuredGraph]:
         yield SecuredGraph(store, current_principal(), audit_log())
     finally:
         store.close()
-    _writes()[0] += 1
 
 
 def store_or_stop() -> SecuredGraph:

@@ -43,7 +43,7 @@ if not kinds:
 
 hood = queries.relatives(pid, hops, tuple(kinds), evidence, 300)
 where = {w.person.person_id: w.stay.agency if w.stay else None
-         for w in queries.whereabouts(pid, date.today(), hops)}
+         for w in queries.whereabouts_of(tuple(hood.hops), date.today())}
 names = {p.person_id: default_label(p) for p in hood.persons}
 
 others = [p for p in hood.persons if p.person_id != pid]
