@@ -28,7 +28,7 @@ import streamlit as st
 
 import graph
 from explorer.signin import current_principal
-from graph.access import SecuredGraph
+from graph.access import Pseudonymizer, SecuredGraph
 from graph.audit import AuditLog, audit_path
 from graph.cache import CachedStore
 from graph.config import Settings
@@ -42,6 +42,7 @@ LOAD_BUSY = (
 # Files beside the database that change without the data changing: the audit log (and its head
 # file) grows on every view, so counting it would re-open the store after each look.
 NOT_DATA = (".audit", ".roles")
+SETTINGS_KEY = "_lineage_settings"
 
 
 def _db_files(path: Path) -> list[Path]:
@@ -52,16 +53,24 @@ def _db_files(path: Path) -> list[Path]:
         p.name.startswith(path.name + ".") and not p.name[len(path.name):].startswith(NOT_DATA))]
 
 
+def settings() -> Settings:
+    """The settings, read once per session: building `Settings` parses the environment and
+    `lineage.env` (5–8 ms), and one page run needed them a score of times."""
+    if SETTINGS_KEY not in st.session_state:
+        st.session_state[SETTINGS_KEY] = Settings()
+    return st.session_state[SETTINGS_KEY]
+
+
 def _handle_key() -> str:
     """Which read handle serves the current data: for the embedded engine the path plus the
     newest mtime of its files (a read-only handle sees the data as of its open, so a change needs
     a new one); for Neo4j, a server that always serves current data, the URI and database."""
-    settings = Settings()
-    if settings.backend != "embedded":
-        return f"{settings.backend}:{settings.neo4j_uri}:{settings.neo4j_database}"
-    files = _db_files(settings.db_path.resolve())
-    newest = max((f.stat().st_mtime_ns for f in files), default=0)
-    return f"embedded:{settings.db_path.resolve()}:{newest}"
+    given = settings()
+    if given.backend != "embedded":
+        return f"{given.backend}:{given.neo4j_uri}:{given.neo4j_database}"
+    db = given.db_path.resolve()
+    newest = max((f.stat().st_mtime_ns for f in _db_files(db)), default=0)
+    return f"embedded:{db}:{newest}"
 
 
 @st.cache_resource(max_entries=2, show_spinner=False, on_release=lambda store: store.close())
@@ -89,13 +98,20 @@ def _audit_log(path: str) -> AuditLog:
 
 def audit_log() -> AuditLog:
     """The audit log beside the database (settings `audit_path`), shared by all sessions."""
-    return _audit_log(str(audit_path(Settings())))
+    return _audit_log(str(audit_path(settings())))
+
+
+@st.cache_resource(show_spinner=False)
+def _pseudonyms(path: str) -> Pseudonymizer:
+    """The deployment's pseudonym key, read once (not by every `SecuredGraph` of every page run)."""
+    return Pseudonymizer.for_log(_audit_log(path))
 
 
 def secured_graph() -> SecuredGraph:
     """The latest data (re-opened after any load or review), as the session's principal may see it."""
     store = cast(GraphStore, _read_store(_handle_key()))  # a GraphStore in all but its class
-    return SecuredGraph(store, current_principal(), audit_log())
+    log = audit_log()
+    return SecuredGraph(store, current_principal(), log, _pseudonyms(str(log.path)))
 
 
 @contextmanager
