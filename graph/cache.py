@@ -57,10 +57,6 @@ class CachedStore:
         #: Reads answered from the cache / by the store: for tests and benchmarks.
         self.hits = self.misses = 0
 
-    @property
-    def store(self) -> GraphStore:
-        return self._store
-
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._store, name)
         return self._cached(name, attr) if name in CACHED_READS else attr
