@@ -110,12 +110,6 @@ def whereabouts(store: SecuredGraph, person_id: str, on: date, hops: int = 2) ->
 
 
 @versioned
-def whereabouts_of(store: SecuredGraph, person_ids: tuple[str, ...], on: date) -> list[Whereabouts]:
-    """Where each of these persons was on `on`: for persons a page already has (no second walk)."""
-    return store.whereabouts(list(person_ids), on)
-
-
-@versioned
 def provenance(store: SecuredGraph, key: str) -> Provenance:
     return store.provenance(key)
 

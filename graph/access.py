@@ -511,16 +511,6 @@ class SecuredGraph:
             target=pid, parameters={"on": on, "hops": hops, "known_on": known_on},
         )
 
-    def whereabouts(
-        self, person_ids: Sequence[str], on: date, known_on: date | None = None
-    ) -> list[Whereabouts]:
-        """Where each of these persons was at the end of `on`, in one query and one audit entry
-        (the family graph's colours, for the relatives it already has)."""
-        ids = list(dict.fromkeys(self._person_arg("whereabouts", pid) for pid in person_ids))
-        return self._run("whereabouts", "view", lambda: self._store.whereabouts(ids, on, known_on),
-                         target=ids[0] if ids else "",
-                         parameters={"person_ids": ids, "on": on, "known_on": known_on})
-
     def separated_not_reunified(
         self, on: date, known_on: date | None = None, limit: int | None = None
     ) -> list[CensusRow]:

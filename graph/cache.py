@@ -29,7 +29,7 @@ from graph.store import GraphStore
 #: The reads kept: every `GraphStore` read whose answer is fixed by its arguments and the data.
 CACHED_READS = frozenset({
     "get_person", "search_persons", "relatives", "family_path", "custody_chain", "custody_chains",
-    "family_whereabouts", "whereabouts", "separated_not_reunified", "separations", "census",
+    "family_whereabouts", "separated_not_reunified", "separations", "census",
     "orphaned_children", "orphan_counts", "conflicting_parent_claims", "provenance",
     "review_history", "pending_reviews", "load_batches", "quarantine", "counts",
 })

@@ -337,33 +337,16 @@ class GraphStore(ABC):
     ) -> list[Whereabouts]:
         """Where the person and each relative within `hops` was at the end of day `on`."""
         hood = self.relatives(person_id, hops=hops)
-        found = self._whereabouts(hood.persons, on, known_on)
-        return sorted(found, key=lambda w: (hood.hops[w.person.person_id], w.person.person_id))
-
-    def whereabouts(
-        self, person_ids: Sequence[str], on: date, known_on: date | None = None
-    ) -> list[Whereabouts]:
-        """Where each of these persons was at the end of day `on`, by person id (ids not in the
-        graph are left out): `family_whereabouts` for persons the caller already has, e.g. the
-        family graph's `relatives`, so the page walks the family once, not twice."""
-        ids = list(dict.fromkeys(person_ids))
-        with self._operation("whereabouts"):
-            rows = self._fetch_persons(ids) if ids else []
-        persons = sorted((Person.model_validate(r) for r in rows), key=lambda p: p.person_id)
-        return self._whereabouts(persons, on, known_on)
-
-    def _whereabouts(self, persons: list[Person], on: date, known_on: date | None) -> list[Whereabouts]:
-        """Each person with their stay covering the end of `on` (the latest starting), in order."""
         at = end_of_day(on)
-        with self._operation("whereabouts"):
-            rows = self._fetch_stays([p.person_id for p in persons], _known(known_on)) if persons else []
+        with self._operation("family_whereabouts"):
+            rows = self._fetch_stays(list(hood.hops), _known(known_on))
         covering: dict[str, Row] = {}
         for r in sorted(rows, key=lambda r: (r["stay"]["start"], r["stay"]["stay_id"])):
             stay = r["stay"]
             if stay["start"] < at and (stay["end"] is None or stay["end"] >= at):
                 covering[stay["person_id"]] = r
         result = []
-        for person in persons:
+        for person in hood.persons:
             r = covering.get(person.person_id)
             result.append(
                 Whereabouts(
@@ -372,7 +355,7 @@ class GraphStore(ABC):
                     facility=Facility.model_validate(r["facility"]) if r else None,
                 )
             )
-        return result
+        return sorted(result, key=lambda w: (hood.hops[w.person.person_id], w.person.person_id))
 
     def separated_not_reunified(
         self, on: date, known_on: date | None = None, limit: int | None = None

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import case, graph_view, nav, queries
+from explorer.custody import agency_of
 from explorer.graph_view import default_label
 from explorer.report import report_csv, report_html
 from explorer.signin import current_principal
@@ -53,8 +54,9 @@ if not kinds:
     st.stop()
 
 hood = queries.relatives(pid, hops, tuple(kinds), evidence, 300)
-where = {w.person.person_id: w.stay.agency if w.stay else None
-         for w in queries.whereabouts_of(tuple(hood.hops), date.today())}
+# Colours from the chains the People table reads too (one query, memoised): both say the same.
+chains = queries.custody_chains(tuple(p.person_id for p in hood.persons))
+where = {person_id: agency_of(chain) for person_id, chain in chains.items()}
 names = {p.person_id: default_label(p) for p in hood.persons}
 
 others = [p for p in hood.persons if p.person_id != pid]
@@ -77,7 +79,7 @@ elif target:
 
 left, right = st.columns([3, 2])
 with left:
-    view = (data_version(), current_principal().role, pid, hops, tuple(kinds), evidence, date.today(), target)
+    view = (data_version(), current_principal().role, pid, hops, tuple(kinds), evidence, target)
     st.iframe(graph_html(view, hood, where, path_links), height=620, alt="Family graph")
     st.caption("Colour: agency holding the person now (grey: none on record). Star: the chosen person; "
                "circle: child; square: adult. Dashed line: claimed link; solid: recorded or verified.")

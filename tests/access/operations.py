@@ -37,7 +37,6 @@ OPERATIONS: list[Op] = [
     Op("custody_chain", "view", lambda g, r: g.custody_chain(r("person", sc.KID1))),
     Op("custody_chains", "view", lambda g, r: g.custody_chains([r("person", sc.KID1), r("person", sc.DAD)])),
     Op("family_whereabouts", "view", lambda g, r: g.family_whereabouts(r("person", sc.MOM), ON)),
-    Op("whereabouts", "view", lambda g, r: g.whereabouts([r("person", sc.MOM), r("person", sc.KID1)], ON)),
     Op("separated_not_reunified", "list", lambda g, r: g.separated_not_reunified(ON)),
     Op("separations", "view", lambda g, r: g.separations([r("person", sc.KID1), r("person", sc.DAD)])),
     Op("conflicting_parent_claims", "list", lambda g, r: g.conflicting_parent_claims()),

@@ -1,4 +1,4 @@
-"""Contract: the data version, the shared read cache over it, and `whereabouts` of given persons.
+"""Contract: the data version, and the shared read cache over it.
 
 The cache (`graph.cache.CachedStore`) may serve a result only while the data is unchanged, so
 every kind of write must move `data_version()` on — on Neo4j also a write by another connection
@@ -7,30 +7,17 @@ every kind of write must move `data_version()` on — on Neo4j also a write by a
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from graph.cache import CachedStore
 from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, LinkStatus, Person
-from tests.contract.scenario import CLAIMER, DAD, KID1, KID2, KID3, MOM
+from tests.contract.scenario import CLAIMER, KID1, KID2, KID3, MOM
 
-DAY = date(2018, 6, 20)
 CLAIMED = f"PARENT_OF:{CLAIMER}:{KID3}"
 
 
 def _ids(hood) -> list[str]:
     return [p.person_id for p in hood.persons]
-
-
-def test_whereabouts_of_given_persons_equal_the_family_whereabouts(scenario_store):
-    family = scenario_store.family_whereabouts(KID1, DAY, hops=1)
-    given = scenario_store.whereabouts([MOM, KID1, "P-NOBODY", DAD, KID2, KID1], DAY)
-    assert [w.person.person_id for w in given] == sorted([MOM, KID1, DAD, KID2])
-    assert sorted(given, key=lambda w: w.person.person_id) == sorted(family, key=lambda w: w.person.person_id)
-    assert scenario_store.whereabouts([], DAY) == []
-    early = scenario_store.whereabouts([KID1], DAY, known_on=date(2018, 5, 1))
-    assert [w.stay for w in early] == [None]
 
 
 def test_every_write_moves_the_data_version_on(scenario_store):
