@@ -13,6 +13,10 @@ is re-opened whenever the database file changes (the cache is keyed on the file'
 writes a review decision by opening a read-write store for that one call and closing it at once.
 A `lineage load` holding the file makes that write fail with `StoreUnavailableError`, which the
 page shows as "try again when the load finishes". Neo4j has no such limit; the same code runs.
+
+The read handle's results are shared by every session (`graph.cache.CachedStore`, keyed by the
+store's data version), so a new visitor's page does not re-run the walks another session just
+ran; each session's `SecuredGraph` still filters for its role and audits its own views.
 """
 
 from __future__ import annotations
@@ -22,14 +26,16 @@ from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import streamlit as st
 
 import graph
 from explorer.signin import current_principal
-from graph.access import SecuredGraph
+from graph.access import Pseudonymizer, SecuredGraph
 from graph.audit import AuditLog, audit_path
 from graph.audit_scope import AuditScope
+from graph.cache import CachedStore
 from graph.config import Settings
 from graph.errors import BackendConfigError, GraphStoreError, StoreUnavailableError
 from graph.store import GraphStore
@@ -41,6 +47,7 @@ LOAD_BUSY = (
 # Files beside the database that change without the data changing: the audit log (and its head
 # file) grows on every view, so counting it would re-open the store after each look.
 NOT_DATA = (".audit", ".roles")
+SETTINGS_KEY = "_lineage_settings"
 
 
 def _db_files(path: Path) -> list[Path]:
@@ -51,32 +58,42 @@ def _db_files(path: Path) -> list[Path]:
         p.name.startswith(path.name + ".") and not p.name[len(path.name):].startswith(NOT_DATA))]
 
 
-@st.cache_resource(show_spinner=False)
-def _writes() -> list[int]:
-    """Decisions written through this server; part of the data version, because Neo4j has no file
-    mtime that would show a decision to the other sessions' memos."""
-    return [0]
+def settings() -> Settings:
+    """The settings, read once per session: building `Settings` parses the environment and
+    `lineage.env` (5–8 ms), and one page run needed them a score of times."""
+    if SETTINGS_KEY not in st.session_state:
+        st.session_state[SETTINGS_KEY] = Settings()
+    return st.session_state[SETTINGS_KEY]
+
+
+def _handle_key() -> str:
+    """Which read handle serves the current data: for the embedded engine the path plus the
+    newest mtime of its files (a read-only handle sees the data as of its open, so a change needs
+    a new one); for Neo4j, a server that always serves current data, the URI and database."""
+    given = settings()
+    if given.backend != "embedded":
+        return f"{given.backend}:{given.neo4j_uri}:{given.neo4j_database}"
+    db = given.db_path.resolve()
+    newest = max((f.stat().st_mtime_ns for f in _db_files(db)), default=0)
+    return f"embedded:{db}:{newest}"
+
+
+@st.cache_resource(max_entries=2, show_spinner=False, on_release=lambda store: store.close())
+def _read_store(handle: str) -> CachedStore:
+    """One read-only handle per `_handle_key`, its reads cached for every session (`CachedStore`:
+    the role's filtering and the audit stay per session, in `SecuredGraph`); the previous one
+    stays open for readers mid-query and is closed when the next evicts it."""
+    return CachedStore(graph.open_store(read_only=True))
 
 
 def data_version() -> str:
     """A token that changes whenever the data may have changed; keys every memo of a read.
 
-    For the embedded engine: the path plus the newest mtime of its files. For Neo4j (a server that
-    always serves current data): the URI plus the decisions written here.
+    The read handle plus its `data_version()`: constant for an embedded read-only handle, and on
+    Neo4j moved on by every write, this server's review decisions and any other process's load.
     """
-    settings = Settings()
-    if settings.backend != "embedded":
-        return f"{settings.backend}:{settings.neo4j_uri}:{settings.neo4j_database}:{_writes()[0]}"
-    files = _db_files(settings.db_path.resolve())
-    newest = max((f.stat().st_mtime_ns for f in files), default=0)
-    return f"embedded:{settings.db_path.resolve()}:{newest}"
-
-
-@st.cache_resource(max_entries=2, show_spinner=False, on_release=lambda store: store.close())
-def _read_store(version: str) -> GraphStore:
-    """One read-only handle per data version; the previous one stays open for readers mid-query
-    and is closed when the next version evicts it."""
-    return graph.open_store(read_only=True)
+    handle = _handle_key()
+    return f"{handle}:{_read_store(handle).data_version()}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -86,7 +103,13 @@ def _audit_log(path: str) -> AuditLog:
 
 def audit_log() -> AuditLog:
     """The audit log beside the database (settings `audit_path`), shared by all sessions."""
-    return _audit_log(str(audit_path(Settings())))
+    return _audit_log(str(audit_path(settings())))
+
+
+@st.cache_resource(show_spinner=False)
+def _pseudonyms(path: str) -> Pseudonymizer:
+    """The deployment's pseudonym key, read once (not by every `SecuredGraph` of every page run)."""
+    return Pseudonymizer.for_log(_audit_log(path))
 
 
 @dataclass
@@ -122,16 +145,17 @@ def page_view(page: str) -> Iterator[None]:
 
 def secured_graph() -> SecuredGraph:
     """The latest data (re-opened after any load or review), as the session's principal may see it;
-    inside a page run, the run's one graph, whose reads are that page view's one audit entry."""
+    inside a page run, the run's one graph, whose reads are that page view's one audit entry.
+
+    The data version (moved on by every write through any handle, on Neo4j by any process's load
+    too) also keys the trainer's synthetic check, made once per version for all sessions."""
     run = _RUN.get()
     if run is not None and run.graph is not None:
         return run.graph
-    version = data_version()
-    # Only the embedded file's version changes with every write by any process; a Neo4j version
-    # misses loads by other processes, so there the synthetic check is shared by no one (it is
-    # then made once per page run): a trainer must never see a real load as still synthetic.
-    shared = version if version.startswith("embedded:") else None
-    graph = SecuredGraph(_read_store(version), current_principal(), audit_log(), data_version=shared)
+    store = cast(GraphStore, _read_store(_handle_key()))  # a GraphStore in all but its class
+    log = audit_log()
+    graph = SecuredGraph(store, current_principal(), log, _pseudonyms(str(log.path)),
+                         data_version=data_version())
     if run is not None:
         run.scope = run.stack.enter_context(graph.view(run.page))
         run.graph = graph
@@ -150,7 +174,6 @@ def write_graph() -> Iterator[SecuredGraph]:
         yield SecuredGraph(store, current_principal(), audit_log())
     finally:
         store.close()
-    _writes()[0] += 1
 
 
 def store_or_stop() -> SecuredGraph:

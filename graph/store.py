@@ -107,6 +107,8 @@ class GraphStore(ABC):
     """
 
     backend: str = "abstract"
+    #: Writes made through this handle (part of `data_version`).
+    _writes: int = 0
     #: Rows per `_write_rows` call; an engine whose bulk writes favour fewer, larger statements
     #: raises it.
     batch_rows: int = BATCH_ROWS
@@ -128,7 +130,7 @@ class GraphStore(ABC):
 
     def clear(self) -> None:
         """Delete every node and relationship (tests and `lineage load --replace`)."""
-        with self._operation("clear"):
+        with self._operation("clear", writes=True):
             self._clear()
 
     # ---------------------------------------------------------------------- writes
@@ -138,7 +140,7 @@ class GraphStore(ABC):
         Returns rows written per kind. Rules: see `GraphBatch`.
         """
         written: dict[str, int] = {}
-        with self._operation("upsert"):
+        with self._operation("upsert", writes=True):
             for field, kind in UPSERT_ORDER:
                 items = getattr(batch, field)
                 if not items:
@@ -163,7 +165,7 @@ class GraphStore(ABC):
         paths give the same graph; tests/loaders checks the loader's rows against the model).
         """
         written: dict[str, int] = {}
-        with self._operation("upsert"):
+        with self._operation("upsert", writes=True):
             for field, kind in UPSERT_ORDER:
                 rows = parts.get(field)
                 if not rows:
@@ -198,7 +200,7 @@ class GraphStore(ABC):
             raise ValueError("a review decision is 'confirmed' or 'rejected'")
         if not reviewer.strip() or not reason.strip():
             raise ValueError("a review needs the reviewer's name and a reason")
-        with self._operation("record_review"):
+        with self._operation("record_review", writes=True):
             target = self._fetch_review_target(target_key)
             if target is None:
                 raise NotFoundError(f"record_review: no family link or match with key {target_key!r}")
@@ -560,7 +562,7 @@ class GraphStore(ABC):
         """Add decisions to the history without touching any target: a merge made (or undone) by
         person resolution has no relationship of its own to point at. Same `review_id`, same
         entry (a re-run does not duplicate it)."""
-        with self._operation("append_reviews"):
+        with self._operation("append_reviews", writes=True):
             for start in range(0, len(reviews), self.batch_rows):
                 self._write_rows(Review, [_row(r) for r in reviews[start : start + self.batch_rows]])
 
@@ -572,7 +574,7 @@ class GraphStore(ABC):
         from the source records, so nothing a record says is lost and a merge can be undone.
         """
         ids = sorted(set(person_ids))
-        with self._operation("remove_persons"):
+        with self._operation("remove_persons", writes=True):
             for start in range(0, len(ids), self.batch_rows):
                 self._delete_persons(ids[start : start + self.batch_rows])
 
@@ -593,8 +595,9 @@ class GraphStore(ABC):
 
     # ------------------------------------------------------------------ shared help
     @contextmanager
-    def _operation(self, name: str) -> Iterator[None]:
-        """Time an operation and turn engine failures into GraphStoreError naming it."""
+    def _operation(self, name: str, *, writes: bool = False) -> Iterator[None]:
+        """Time an operation and turn engine failures into GraphStoreError naming it; after a
+        write (failed ones too: part of it may have landed) move the data version on."""
         started = time.perf_counter()
         try:
             yield
@@ -604,6 +607,34 @@ class GraphStore(ABC):
             raise GraphStoreError(f"{self.backend}: {name} failed: {type(exc).__name__}: {exc}") from exc
         finally:
             self.last_timing = (name, time.perf_counter() - started)
+            if writes:
+                self._writes += 1
+                try:
+                    self._mark_written()
+                except Exception as exc:
+                    raise GraphStoreError(f"{self.backend}: {name}: the data version could not be "
+                                          f"moved on: {type(exc).__name__}: {exc}") from exc
+
+    def data_version(self) -> str:
+        """A token that changes whenever the data this handle reads may have changed: after any
+        write through this handle, and (on a server) any other process's write.
+
+        Why: results of reads can then be kept and shared (`graph.cache.CachedStore`) for as
+        long as the token stays the same, instead of re-running a 4-hop walk for every viewer.
+        """
+        with self._operation("data_version"):
+            return f"{self._writes}:{self._fetch_data_version()}"
+
+    def _fetch_data_version(self) -> str:
+        """The engine's part of `data_version`: what other processes' writes change. Empty for an
+        engine whose handles see no other process's writes (LadybugDB: one writer per file, and a
+        read-only handle sees the data as of its open)."""
+        return ""
+
+    def _mark_written(self) -> None:
+        """Record in the database that its data changed, for other processes' `data_version`;
+        nothing to do where `_fetch_data_version` is empty."""
+        return
 
     # ---------------------------------------------------------------- engine hooks
     @abstractmethod

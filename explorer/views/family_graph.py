@@ -12,9 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from explorer import case, graph_view, nav, queries
+from explorer.custody import agency_of
 from explorer.graph_view import default_label
 from explorer.report import report_csv, report_html
-from explorer.store import store_or_stop
+from explorer.signin import current_principal
+from explorer.store import data_version, store_or_stop
 from explorer.widgets import (
     download,
     hits_frame,
@@ -24,7 +26,17 @@ from explorer.widgets import (
     pseudonymous,
     require_person,
 )
-from graph.model import Evidence, FamilyKind
+from graph.model import Evidence, FamilyKind, Neighbourhood
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def graph_html(view: tuple[object, ...], _hood: Neighbourhood, _where: dict[str, object],
+               _path_links: set[str]) -> str:
+    """The graph's HTML, built once per view for every session (building it was a fifth of a
+    warm page run). `view` names it: the data version, the role (labels differ by role) and every
+    parameter the other three were read with; those three are not hashed (underscore)."""
+    return graph_view.neighbourhood_html(_hood, _where, _path_links)
+
 
 st.title("Family graph")
 store_or_stop()
@@ -42,8 +54,9 @@ if not kinds:
     st.stop()
 
 hood = queries.relatives(pid, hops, tuple(kinds), evidence, 300)
-where = {w.person.person_id: w.stay.agency if w.stay else None
-         for w in queries.whereabouts(pid, date.today(), hops)}
+# Colours from the chains the People table reads too (one query, memoised): both say the same.
+chains = queries.custody_chains(tuple(p.person_id for p in hood.persons))
+where = {person_id: agency_of(chain) for person_id, chain in chains.items()}
 names = {p.person_id: default_label(p) for p in hood.persons}
 
 others = [p for p in hood.persons if p.person_id != pid]
@@ -66,7 +79,8 @@ elif target:
 
 left, right = st.columns([3, 2])
 with left:
-    st.iframe(graph_view.neighbourhood_html(hood, where, path_links), height=620, alt="Family graph")
+    view = (data_version(), current_principal().role, pid, hops, tuple(kinds), evidence, target)
+    st.iframe(graph_html(view, hood, where, path_links), height=620, alt="Family graph")
     st.caption("Colour: agency holding the person now (grey: none on record). Star: the chosen person; "
                "circle: child; square: adult. Dashed line: claimed link; solid: recorded or verified.")
 with right:

@@ -37,6 +37,7 @@ from graph.neo4j.schema import (
     PARENT_PATTERN,
     SEARCH_KEY,
     SEARCH_LABEL,
+    VERSION_LABEL,
     rel_types,
 )
 
@@ -521,3 +522,12 @@ DELETE_PERSONS = "UNWIND $ids AS id MATCH (p:Person {person_id: id}) DETACH DELE
 
 # Every family link of some kinds (reviewed ones too): exports and the linkage benchmark.
 FAMILY_LINKS = f"MATCH ()-[r:{FAMILY_PATTERN}]->() WHERE type(r) IN $kinds RETURN properties(r) AS link"
+
+# The data version (`GraphStore.data_version`): the database's id (a new one after an offline
+# import) and the token every write replaces (null before the first write).
+DATA_VERSION = f"""
+CALL db.info() YIELD id
+OPTIONAL MATCH (v:{VERSION_LABEL} {{name: 'data'}})
+RETURN id, v.token AS token
+"""
+BUMP_DATA_VERSION = f"MERGE (v:{VERSION_LABEL} {{name: 'data'}}) SET v.token = randomUUID()"

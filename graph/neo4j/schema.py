@@ -28,6 +28,9 @@ from graph.model import (
 SEARCH_LABEL = "SearchKey"
 SEARCH_KEY = "key"
 HAS_KEY = "HAS_KEY"
+#: Engine-internal data version: one (:DataVersion {name: 'data'}) node whose `token` every write
+#: replaces, so readers in any process can tell that what they cached is stale.
+VERSION_LABEL = "DataVersion"
 #: Relationship types of the family links, as one pattern alternative.
 FAMILY_PATTERN = "|".join(FAMILY_TYPES)
 PARENT_PATTERN = "PARENT_OF|GUARDIAN_OF"
@@ -74,6 +77,10 @@ def schema_statements() -> list[str]:
     stmts.append(
         f"CREATE CONSTRAINT searchkey_key_unique IF NOT EXISTS "
         f"FOR (n:{SEARCH_LABEL}) REQUIRE n.{SEARCH_KEY} IS UNIQUE"
+    )
+    stmts.append(
+        f"CREATE CONSTRAINT dataversion_name_unique IF NOT EXISTS "
+        f"FOR (n:{VERSION_LABEL}) REQUIRE n.name IS UNIQUE"
     )
     stmts += [
         f"CREATE CONSTRAINT {rtype.lower()}_{kind.key}_unique IF NOT EXISTS "

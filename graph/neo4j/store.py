@@ -134,6 +134,15 @@ class Neo4jStore(GraphStore):
             notifications_min_severity="OFF",
         )
 
+    # ----------------------------------------------------------- data version
+    def _fetch_data_version(self) -> str:
+        row = self._read(q.DATA_VERSION)[0]
+        return f"{row['id']}:{row['token']}"
+
+    def _mark_written(self) -> None:
+        if not self._read_only:  # a refused write changed nothing
+            self._driver.execute_query(q.BUMP_DATA_VERSION, database_=self._database)
+
     # ---------------------------------------------------------------- schema
     def _create_schema(self) -> None:
         self._refuse_if_read_only("init_schema")

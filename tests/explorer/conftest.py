@@ -138,6 +138,22 @@ def writable_db(scenario_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return copy
 
 
+@pytest.fixture(params=["ladybug", "neo4j"])
+def load_into(
+    request: pytest.FixtureRequest, writable_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[GraphBatch], object]:
+    """Point the app at a writable scenario on one engine; return a writer beside the app's own
+    handle, as a `lineage load` in another process writes."""
+    if request.param == "neo4j":
+        return _app_on_neo4j(request, monkeypatch).upsert
+
+    def load(batch: GraphBatch) -> object:
+        with LadybugStore(writable_db) as store:
+            return store.upsert(batch)
+
+    return load
+
+
 def mark_synthetic(store: GraphStore) -> None:
     """Record a `lineage synth` load covering every source record, as loading synth output does,
     so the graph counts as synthetic (a trainer may open it)."""

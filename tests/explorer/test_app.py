@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.nav import PAGES, ROLE_PAGES
 from graph.access import Role
-from graph.model import Evidence, LinkStatus
+from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, LinkStatus, Person
 from graph.store import GraphStore
 from tests.contract.scenario import KID1, KID3, MOM
 from tests.explorer.conftest import APP, HOSTILE, LOCAL_USER
@@ -89,6 +89,17 @@ def test_family_graph_numbers_match_the_graph(app_store: GraphStore) -> None:
     at.selectbox(key="evidence").set_value(Evidence.DOCUMENT.value).run()
     strong = app_store.relatives(KID1, hops=1, min_evidence=Evidence.DOCUMENT)
     assert iframe_nodes(at) == {p.person_id for p in strong.persons}
+
+
+def test_a_load_shows_in_the_next_visit_although_reads_are_shared(load_into) -> None:
+    """The read cache is shared by every session: a load beside the app must invalidate it."""
+    before = open_page("graph", person=KID1, hops="1")
+    again = open_page("graph", person=KID1, hops="1")  # another session: served from the cache
+    assert iframe_nodes(again) == iframe_nodes(before) and "P-LATE" not in iframe_nodes(before)
+    late = FamilyLink(kind=FamilyKind.SIBLING_OF, from_id=KID1, to_id="P-LATE", evidence=Evidence.DNA)
+    load_into(GraphBatch(persons=[Person(person_id="P-LATE", given_names="Late")], family_links=[late]))
+    after = open_page("graph", person=KID1, hops="1")
+    assert iframe_nodes(after) == iframe_nodes(before) | {"P-LATE"}
 
 
 def test_family_path_and_provenance_deep_links(app_store: GraphStore) -> None:
@@ -176,7 +187,6 @@ def test_trainer_steps_forward_with_masked_names(app_store: GraphStore) -> None:
 
 def test_analyst_lists_contradicting_parent_claims(writable_db: Path) -> None:
     from graph.ladybug.store import LadybugStore
-    from graph.model import FamilyKind, FamilyLink, GraphBatch
     from tests.contract.scenario import DUP, KID2, TRACKER
 
     claim = FamilyLink(kind=FamilyKind.PARENT_OF, from_id=DUP, to_id=KID2, evidence=Evidence.CLAIMED,
