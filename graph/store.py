@@ -268,7 +268,7 @@ class GraphStore(ABC):
             reach, persons, links = self._fetch_neighbourhood(person_id, hops, kind_list, rank, limit)
             if not any(p["person_id"] == person_id for p in persons):
                 raise NotFoundError(f"relatives: no person with id {person_id!r}")
-        reach.sort(key=_nearest)
+        reach.sort(key=nearest)
         kept = reach[:limit]
         return Neighbourhood(
             center_id=person_id,
@@ -636,21 +636,18 @@ class GraphStore(ABC):
         Ordered by the number of their keys that match (desc), then person_id; at most `limit`.
         """
 
+    @abstractmethod
     def _fetch_neighbourhood(
         self, person_id: str, hops: int, kinds: list[str], min_rank: int, limit: int
     ) -> tuple[list[Row], list[Row], list[Row]]:
-        """(reach, persons, links) for `relatives`: `reach` as `_fetch_reach`; the person maps
-        of the centre and of the first `limit` of `reach` by (hops, person_id); the links among
-        those persons as `_fetch_links_among`. An engine whose round trips cost more than its
-        queries answers it in one statement."""
-        reach = sorted(self._fetch_reach(person_id, hops, kinds, min_rank), key=_nearest)
-        ids = [person_id] + [r["person_id"] for r in reach[:limit]]
-        return reach, self._fetch_persons(ids), self._fetch_links_among(ids, kinds, min_rank)
+        """(reach, persons, links) for `relatives`, in as few round trips as the engine allows
+        (each costs more than the query behind it), all empty if the person does not exist.
 
-    @abstractmethod
-    def _fetch_reach(self, person_id: str, hops: int, kinds: list[str], min_rank: int) -> list[Row]:
-        """Rows {person_id, hops}: every other person within `hops` links of `kinds` whose
-        evidence_rank >= min_rank and status != rejected, with the fewest hops to reach them."""
+        `reach`: rows {person_id, hops} of every other person within `hops` links of `kinds`
+        whose evidence_rank >= min_rank and status != rejected, with the fewest hops to reach
+        them; `persons`: the maps of the centre and of the first `limit` of `reach` by
+        `nearest`; `links`: the links among those persons as `_fetch_links_among`.
+        """
 
     @abstractmethod
     def _fetch_links_among(self, ids: list[str], kinds: list[str], min_rank: int) -> list[Row]:
@@ -801,7 +798,7 @@ def merge_row(old: Row, new: Row) -> Row:
 REVIEWED = frozenset({LinkStatus.CONFIRMED.value, LinkStatus.REJECTED.value})
 
 
-def _nearest(reached: Row) -> tuple[int, str]:
+def nearest(reached: Row) -> tuple[int, str]:
     """Order of relatives kept under a limit: fewest hops first, then by id."""
     return reached["hops"], reached["person_id"]
 

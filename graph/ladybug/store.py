@@ -32,6 +32,7 @@ from graph.model import (
     NODE_KINDS,
     Agency,
     Evidence,
+    FamilyKind,
     FamilyLink,
     LinkStatus,
     Node,
@@ -40,7 +41,7 @@ from graph.model import (
     Rel,
     ReleaseReason,
 )
-from graph.store import GraphStore, Row, merge_row
+from graph.store import GraphStore, Row, merge_row, nearest
 
 #: "No cut-off" for `recorded_at < $known`; LadybugDB cannot compare a TIMESTAMP with a null parameter.
 _NO_CUTOFF = datetime(9999, 12, 31)
@@ -215,9 +216,33 @@ class LadybugStore(GraphStore):
         found = self._run(q.SEARCH, keys=sorted(wanted), limit=limit)
         return [_plain(p) for (p,) in found]
 
-    def _fetch_reach(self, person_id: str, hops: int, kinds: list[str], min_rank: int) -> list[Row]:
-        found = self._run(q.REACH.format(hops=int(hops)), id=person_id, kinds=kinds, rank=min_rank)
-        return [{"person_id": pid, "hops": n} for pid, n in found]
+    def _fetch_neighbourhood(
+        self, person_id: str, hops: int, kinds: list[str], min_rank: int, limit: int
+    ) -> tuple[list[Row], list[Row], list[Row]]:
+        """Two statements whatever the family's size: the centre by key, then the walk with
+        every reached person's links (`q.NEIGHBOURHOOD`), plus one key lookup per kept relative
+        (or one join for many)."""
+        centre = self._fetch_persons([person_id])
+        if not centre:
+            return [], [], []
+        query = q.NEIGHBOURHOOD.format(hops=int(hops), family="|".join(str(FamilyKind(k)) for k in kinds))
+        reached: dict[str, int] = {}
+        ends: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = []
+        for pid, n, internal, other, label, rel in self._run(query, id=person_id, rank=min_rank):
+            if pid == person_id:
+                continue
+            reached[pid] = min(n, reached.get(pid, n))
+            if rel is not None and rel["status"] != LinkStatus.REJECTED and rel["evidence_rank"] >= min_rank:
+                ends.append((pid, internal, other, label, rel))
+        reach = sorted(({"person_id": pid, "hops": n} for pid, n in reached.items()), key=nearest)
+        kept = [r["person_id"] for r in reach[:limit]]
+        members = {person_id, *kept}
+        links: dict[tuple[str, str], Row] = {}
+        for pid, internal, other, label, rel in ends:
+            if other in members and pid in members:
+                a, b = (pid, other) if rel["_SRC"] == internal else (other, pid)
+                links[label, rel["link_id"]] = _link(a, b, label, rel)
+        return reach, centre + self._fetch_persons(kept), list(links.values())
 
     def _fetch_links_among(self, ids: list[str], kinds: list[str], min_rank: int) -> list[Row]:
         params = {"ids": list(ids), "kinds": kinds, "rank": min_rank}

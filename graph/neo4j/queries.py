@@ -241,14 +241,6 @@ def _family_step(min_rank: bool) -> str:
     )
 
 
-#: One shortest path per reachable person (a breadth-first search, not every trail).
-REACH = f"""
-MATCH (a:Person {{{{person_id: $id}}}})
-MATCH p = ANY SHORTEST (a){_family_step(min_rank=True)}(b:Person)
-WHERE b <> a
-RETURN b.person_id AS person_id, min(length(p)) AS hops
-"""
-
 #: `relatives` in one round trip (three cost ~3 ms more than the query): every reachable
 #: person's id and hops, the centre and the first `$limit` of them as maps, the links among those.
 NEIGHBOURHOOD = f"""

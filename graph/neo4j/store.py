@@ -196,12 +196,6 @@ class Neo4jStore(GraphStore):
         rows = self._read(q.SEARCH, keys=keys, prefixes=prefixes, limit=limit)
         return [_shape(Person, r["person"]) for r in rows]
 
-    def _fetch_reach(self, person_id: str, hops: int, kinds: list[str], min_rank: int) -> list[Row]:
-        rows = self._read(
-            q.REACH.format(hops=_hops(hops)), id=person_id, kinds=kinds, min_rank=min_rank
-        )
-        return [{"person_id": r["person_id"], "hops": r["hops"]} for r in rows]
-
     def _fetch_neighbourhood(
         self, person_id: str, hops: int, kinds: list[str], min_rank: int, limit: int
     ) -> tuple[list[Row], list[Row], list[Row]]:
