@@ -137,20 +137,9 @@ class GraphStore(ABC):
 
         Returns rows written per kind. Rules: see `GraphBatch`.
         """
-        written: dict[str, int] = {}
         with self._operation("upsert"):
-            for field, kind in UPSERT_ORDER:
-                items = getattr(batch, field)
-                if not items:
-                    continue
-                for start in range(0, len(items), self.batch_rows):
-                    chunk = items[start : start + self.batch_rows]
-                    self._write_rows(kind, [_row(item) for item in chunk])
-                written[field] = len(items)
-            if touched := _orphan_touched(batch):
-                for start in range(0, len(touched), self.batch_rows):
-                    self._refresh_orphans(touched[start : start + self.batch_rows])
-        return written
+            return self._write_parts({field: [_row(item) for item in getattr(batch, field)]
+                                      for field, _ in UPSERT_ORDER})
 
     def upsert_rows(self, parts: Mapping[str, list[Row]]) -> dict[str, int]:
         """`upsert` for a batch given as engine rows: `GraphBatch` field → rows, each row what
@@ -162,24 +151,29 @@ class GraphStore(ABC):
         validated: the caller builds them by the model's rules (tests/contract proves the two
         paths give the same graph; tests/loaders checks the loader's rows against the model).
         """
-        written: dict[str, int] = {}
         with self._operation("upsert"):
+            rows: dict[str, list[Row]] = {}
             for field, kind in UPSERT_ORDER:
-                rows = parts.get(field)
-                if not rows:
-                    continue
                 base, reset = _defaults(kind)
-                for start in range(0, len(rows), self.batch_rows):
-                    chunk = rows[start : start + self.batch_rows]
-                    self._write_rows(kind, [{**base, **row, **reset} for row in chunk])
-                written[field] = len(rows)
-            touched = {r["person_id"] for f in ("persons", "stays") for r in parts.get(f, ())}
-            touched |= {
-                r["to_id"] for r in parts.get("family_links", ()) if r["kind"] in PARENTAL_KINDS
-            }
-            ids = sorted(touched)
-            for start in range(0, len(ids), self.batch_rows):
-                self._refresh_orphans(ids[start : start + self.batch_rows])
+                rows[field] = [{**base, **row, **reset} for row in parts.get(field) or ()]
+            return self._write_parts(rows)
+
+    def _write_parts(self, parts: Mapping[str, list[Row]]) -> dict[str, int]:
+        """Write engine rows in `UPSERT_ORDER`, then refresh what the store maintains for the
+        persons they touch (`_touched`): the one write path of `upsert` and `upsert_rows`."""
+        written: dict[str, int] = {}
+        for field, kind in UPSERT_ORDER:
+            rows = parts.get(field)
+            if not rows:
+                continue
+            for start in range(0, len(rows), self.batch_rows):
+                self._write_rows(kind, rows[start : start + self.batch_rows])
+            written[field] = len(rows)
+        orphans, custody = _touched(parts)
+        for start in range(0, len(orphans), self.batch_rows):
+            self._refresh_orphans(orphans[start : start + self.batch_rows])
+        for start in range(0, len(custody), self.batch_rows):
+            self._refresh_custody(custody[start : start + self.batch_rows])
         return written
 
     def record_review(
@@ -705,6 +699,16 @@ class GraphStore(ABC):
         """
 
     @abstractmethod
+    def _refresh_custody(self, person_ids: list[str]) -> None:
+        """Recompute what the engine keeps of these persons' stays for the census, if anything.
+
+        Every write path that changes stays or SEPARATED edges calls it with their persons
+        (`upsert`, `upsert_rows`). An engine whose census reads the stays themselves (LadybugDB:
+        0.2 s at a million persons) keeps nothing; Neo4j copies each separated child's stays
+        onto its SEPARATED edges, so the census reads no stay (see `graph/neo4j/queries.py`).
+        """
+
+    @abstractmethod
     def _fetch_orphan_counts(self, reasons: list[OrphanReason]) -> tuple[int, dict[str, int]]:
         """(children whose stored orphan reasons include any of `reasons`, children per stored
         reason value)."""
@@ -768,11 +772,13 @@ def _defaults(kind: type[Node] | type[Rel]) -> tuple[Row, Row]:
     return base, {name: base[name] for name in getattr(kind, "maintained", ())}
 
 
-def _orphan_touched(batch: GraphBatch) -> list[str]:
-    """Persons whose own or whose children's orphan reasons a batch may change."""
-    ids = {p.person_id for p in batch.persons} | {s.person_id for s in batch.stays}
-    ids |= {x.to_id for x in batch.family_links if x.kind in PARENTAL_KINDS}
-    return sorted(ids)
+def _touched(parts: Mapping[str, list[Row]]) -> tuple[list[str], list[str]]:
+    """(persons whose own or whose children's orphan reasons a write may change, persons whose
+    stays or separations it may change), from the rows of one `_write_parts`."""
+    orphans = {r["person_id"] for f in ("persons", "stays") for r in parts.get(f) or ()}
+    orphans |= {r["to_id"] for r in parts.get("family_links") or () if r["kind"] in PARENTAL_KINDS}
+    custody = {r["person_id"] for f in ("stays", "separated") for r in parts.get(f) or ()}
+    return sorted(orphans), sorted(custody)
 
 
 def merge_row(old: Row, new: Row) -> Row:

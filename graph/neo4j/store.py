@@ -140,6 +140,7 @@ class Neo4jStore(GraphStore):
         for statement in schema_statements():
             self._driver.execute_query(statement, database_=self._database)
         self._driver.execute_query("CALL db.awaitIndexes(300)", database_=self._database)
+        self._write(lambda tx: tx.run(q.BACKFILL_CUSTODY).consume())
 
     def _clear(self) -> None:
         self._refuse_if_read_only("clear")
@@ -268,6 +269,9 @@ class Neo4jStore(GraphStore):
 
     def _refresh_orphans(self, person_ids: list[str]) -> None:
         self._write(lambda tx: tx.run(q.REFRESH_ORPHANS, ids=person_ids).consume())
+
+    def _refresh_custody(self, person_ids: list[str]) -> None:
+        self._write(lambda tx: tx.run(q.REFRESH_CUSTODY, ids=person_ids).consume())
 
     def _fetch_orphan_counts(self, reasons: list[OrphanReason]) -> tuple[int, dict[str, int]]:
         [row] = self._read(q.orphans_count(frozenset(reasons)))
