@@ -272,24 +272,29 @@ class LadybugStore(GraphStore):
     def _fetch_census_rows(
         self, on: date, at: datetime, known_before: datetime | None, limit: int | None
     ) -> list[Row]:
+        """The rows' ids in one sorted statement, then their persons, separations and stays by
+        key; the covering stay of each child is picked here (`q.CENSUS_ROW_IDS`)."""
         params = {"day": on, "known": known_before or _NO_CUTOFF, "has_known": known_before is not None}
-        found = self._run(q.CENSUS_ROWS, limit=_NO_LIMIT if limit is None else limit, **params)
+        found = self._run(q.CENSUS_ROW_IDS, limit=_NO_LIMIT if limit is None else limit, **params)
         if not found:
             return []
-        last = max(p["person_id"] for p, _ in found)
+        children = list(dict.fromkeys(child for child, _ in found))
+        persons = {p["person_id"]: p for p in self._fetch_persons(children)}
+        wanted = _key_table(sorted({sid for _, sid in found}))
+        separations = {s["separation_id"]: _plain(s) for (s,) in self._run(q.SEPARATIONS_BY_ID, rows=wanted)}
         covering: dict[str, Row] = {}
-        for pid, fid, e, fac in self._run(q.CENSUS_COVERING, at=at, last=last, **params):
-            stay = {**_plain(e), "person_id": pid, "facility_id": fid}
-            seen = covering.get(pid)
-            if seen is None or (stay["start"], stay["stay_id"]) > (
-                seen["stay"]["start"], seen["stay"]["stay_id"]
-            ):
-                covering[pid] = {"stay": stay, "facility": _plain(fac)}
-        rows = []
-        for p, s in found:
-            c = covering.get(p["person_id"]) or {"stay": None, "facility": None}
-            rows.append({"person": _plain(p), "separation": _plain(s), **c})
-        return rows
+        for row in self._fetch_stays(children, known_before):
+            stay = row["stay"]
+            if stay["start"] >= at or (stay["end"] is not None and stay["end"] < at):
+                continue
+            seen = covering.get(stay["person_id"])
+            if seen is None or _latest_first(stay) > _latest_first(seen["stay"]):
+                covering[stay["person_id"]] = row
+        nowhere = {"stay": None, "facility": None}
+        return [
+            {"person": persons[child], "separation": separations[sid], **covering.get(child, nowhere)}
+            for child, sid in found
+        ]
 
     def _fetch_census_counts(
         self, on: date, at: datetime, known_before: datetime | None
@@ -477,6 +482,11 @@ _CUSTODY_ENDED = {
     ReleaseReason.REMOVED.value: OrphanReason.PARENT_REMOVED,
     ReleaseReason.RELEASED.value: OrphanReason.PARENT_RELEASED,
 }
+
+
+def _latest_first(stay: Row) -> tuple[datetime, str]:
+    """Of several stays covering an instant, the census keeps the one greatest by this."""
+    return stay["start"], stay["stay_id"]
 
 
 def _open_failure(path: Path, message: str) -> str:
