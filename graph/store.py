@@ -567,12 +567,19 @@ class GraphStore(ABC):
         """
         ids = sorted(set(person_ids))
         with self._operation("remove_persons"):
+            orphaned: set[str] = set()
             for start in range(0, len(ids), self.batch_rows):
-                self._delete_persons(ids[start : start + self.batch_rows])
+                orphaned |= set(self._delete_persons(ids[start : start + self.batch_rows]))
+            # Children who lost a parent or guardian: their orphan reasons change now, whether
+            # or not the removed persons are written again.
+            children = sorted(orphaned - set(ids))
+            for start in range(0, len(children), self.batch_rows):
+                self._refresh_orphans(children[start : start + self.batch_rows])
 
     @abstractmethod
-    def _delete_persons(self, person_ids: list[str]) -> None:
-        """DETACH DELETE the persons with these ids (ids that do not exist are ignored)."""
+    def _delete_persons(self, person_ids: list[str]) -> list[str]:
+        """DETACH DELETE the persons with these ids (ids that do not exist are ignored); returns
+        the ids of the persons they were parent or guardian of (any link status)."""
 
     def family_links(self, kinds: Sequence[FamilyKind | str] | None = None) -> list[FamilyLink]:
         """Every family link of `kinds` (all by default), reviewed and rejected ones included, by

@@ -437,8 +437,10 @@ class LadybugStore(GraphStore):
             "pending_matches": one(q.COUNT_PENDING_MATCHES),
         }
 
-    def _delete_persons(self, person_ids: list[str]) -> None:
+    def _delete_persons(self, person_ids: list[str]) -> list[str]:
+        children = [c for (c,) in self._each(q.ORPHAN_CHILDREN_OF, person_ids)]
         self._run(q.DELETE_PERSONS, ids=person_ids)
+        return children
 
     def _fetch_family_links(self, kinds: list[str]) -> list[Row]:
         return [_link(a, b, label, e) for a, b, label, e in self._run(q.FAMILY_LINKS, kinds=kinds)]

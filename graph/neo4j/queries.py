@@ -549,7 +549,14 @@ RETURN child_id, parents ORDER BY child_id LIMIT $limit
 """
 
 # Person resolution rewrites persons whose mentions changed: they go with every relationship.
-DELETE_PERSONS = "UNWIND $ids AS id MATCH (p:Person {person_id: id}) DETACH DELETE p"
+# Their children come back, for `remove_persons` to refresh the children's orphan reasons.
+DELETE_PERSONS = f"""
+UNWIND $ids AS id
+MATCH (p:Person {{person_id: id}})
+WITH p, [(p)-[:{PARENT_PATTERN}]->(c:Person) | c.person_id] AS children
+DETACH DELETE p
+RETURN children
+"""
 
 # Every family link of some kinds (reviewed ones too): exports and the linkage benchmark.
 FAMILY_LINKS = f"MATCH ()-[r:{FAMILY_PATTERN}]->() WHERE type(r) IN $kinds RETURN properties(r) AS link"

@@ -301,8 +301,15 @@ class Neo4jStore(GraphStore):
     def _fetch_counts(self) -> Row:
         return dict(self._read(q.COUNTS)[0])
 
-    def _delete_persons(self, person_ids: list[str]) -> None:
-        self._write(lambda tx: tx.run(q.DELETE_PERSONS, ids=person_ids).consume())
+    def _delete_persons(self, person_ids: list[str]) -> list[str]:
+        children: list[str] = []
+
+        def work(tx: ManagedTransaction) -> None:
+            for record in tx.run(q.DELETE_PERSONS, ids=person_ids):
+                children.extend(record["children"])
+
+        self._write(work)
+        return children
 
     def _fetch_family_links(self, kinds: list[str]) -> list[Row]:
         return [_shape(FamilyLink, r["link"]) for r in self._read(q.FAMILY_LINKS, kinds=kinds)]
