@@ -242,14 +242,6 @@ def _family_step(min_rank: bool) -> str:
     )
 
 
-#: One shortest path per reachable person (a breadth-first search, not every trail).
-REACH = f"""
-MATCH (a:Person {{{{person_id: $id}}}})
-MATCH p = ANY SHORTEST (a){_family_step(min_rank=True)}(b:Person)
-WHERE b <> a
-RETURN b.person_id AS person_id, min(length(p)) AS hops
-"""
-
 #: `relatives` in one round trip (three cost ~3 ms more than the query): every reachable
 #: person's id and hops, the centre and the first `$limit` of them as maps, the links among those.
 NEIGHBOURHOOD = f"""
@@ -299,7 +291,7 @@ WHERE s.date <= $on
   AND (s.reunified_on IS NULL OR s.reunified_on > $on
        OR ($known_before IS NOT NULL
            AND (s.reunified_recorded_at IS NULL OR s.reunified_recorded_at >= $known_before)))
-MATCH (s)-[:SEPARATED]->(p:Person)
+MATCH (s)-[x:SEPARATED]->(p:Person)
 WHERE p.is_child
 """
 # Starts from the (range-indexed) separation date, so it never scans stays or all persons; the
@@ -317,17 +309,57 @@ RETURN properties(p) AS person, properties(s) AS separation, COLLECT {
   LIMIT 1
 } AS covering
 """
-#: Total and per-facility counts in one pass (two queries read every separation twice); facility
-#: properties are read once per group, after the aggregation, not once per child.
+#: Total and per-facility counts in one pass, reading no stay: each child's stays are copied onto
+#: its SEPARATED edges (`REFRESH_CUSTODY`), so the covering stays are a filter over five lists
+#: of one edge per child instead of an expand over every stay of every child (which, even bare,
+#: took 0.9 s at a million persons). A child is counted once per facility and agency of a stay
+#: covering `$at` (recorded before `$known_before` if set), or once with nulls if none covers.
+#: Facility names are read once per group, after the aggregation.
 CENSUS_COUNTS = _CENSUS_MATCH + """
-WITH collect(DISTINCT p) AS children
-UNWIND children AS p
-OPTIONAL MATCH (p)-[st:STAYED_AT]->(f:Facility)
-WHERE st.start < $at AND (st.end IS NULL OR st.end >= $at)
-  AND ($known_before IS NULL OR st.recorded_at IS NULL OR st.recorded_at < $known_before)
-WITH size(children) AS total, f, st.agency AS agency, count(DISTINCT p) AS held
-RETURN total, f.facility_id AS facility_id, f.name AS facility_name, agency, held AS children
+WITH p, head(collect(x)) AS x
+WITH p, [i IN range(0, size(coalesce(x.custody_start, [])) - 1)
+         WHERE x.custody_start[i] < $at AND x.custody_end[i] >= $at
+           AND ($known_before IS NULL OR x.custody_known[i] < $known_before)
+         | [x.custody_facility[i], x.custody_agency[i]]] AS held
+WITH collect({child: p, held: CASE size(held) WHEN 0 THEN [[null, null]] ELSE held END}) AS children
+UNWIND children AS child
+UNWIND child.held AS place
+WITH size(children) AS total, place[0] AS facility_id, place[1] AS agency,
+     count(DISTINCT child.child) AS held
+OPTIONAL MATCH (f:Facility {facility_id: facility_id})
+RETURN total, facility_id, f.name AS facility_name, agency, held AS children
 """
+
+#: What the census needs of a person's stays, as five aligned lists on each of its SEPARATED
+#: edges, in (start, stay_id) order: start, end (an open stay ends at the last representable
+#: day), recorded_at (unknown: the first day, i.e. always known), facility id and agency.
+#: Timestamps are stored as local date-times, as the census compares them.
+_COPY_STAYS = """
+WITH p, collect(x) AS separated
+CALL (p) {
+  MATCH (p)-[st:STAYED_AT]->(f:Facility)
+  WITH st, f ORDER BY st.start, st.stay_id
+  RETURN collect(localdatetime(st.start)) AS starts,
+         collect(coalesce(localdatetime(st.end), localdatetime('9999-12-31T23:59:59'))) AS ends,
+         collect(coalesce(localdatetime(st.recorded_at), localdatetime('0001-01-01T00:00'))) AS known,
+         collect(f.facility_id) AS facilities,
+         collect(st.agency) AS agencies
+}
+FOREACH (x IN separated |
+  SET x.custody_start = starts, x.custody_end = ends, x.custody_known = known,
+      x.custody_facility = facilities, x.custody_agency = agencies)
+"""
+#: Re-copies the stays of persons `$ids` onto their SEPARATED edges: after any write of their
+#: stays or of a SEPARATED edge to them (`GraphStore._refresh_custody`).
+REFRESH_CUSTODY = """
+UNWIND $ids AS id
+MATCH (p:Person {person_id: id})<-[x:SEPARATED]-(:Separation)
+""" + _COPY_STAYS
+#: `lineage init` on a graph written before the copies existed: every edge still without one.
+BACKFILL_CUSTODY = """
+MATCH (:Separation)-[x:SEPARATED]->(p:Person)
+WHERE x.custody_start IS NULL
+""" + _COPY_STAYS
 
 SEPARATIONS_OF = """
 UNWIND $ids AS id
@@ -518,7 +550,14 @@ RETURN child_id, parents ORDER BY child_id LIMIT $limit
 """
 
 # Person resolution rewrites persons whose mentions changed: they go with every relationship.
-DELETE_PERSONS = "UNWIND $ids AS id MATCH (p:Person {person_id: id}) DETACH DELETE p"
+# Their children come back, for `remove_persons` to refresh the children's orphan reasons.
+DELETE_PERSONS = f"""
+UNWIND $ids AS id
+MATCH (p:Person {{person_id: id}})
+WITH p, [(p)-[:{PARENT_PATTERN}]->(c:Person) | c.person_id] AS children
+DETACH DELETE p
+RETURN children
+"""
 
 # Every family link of some kinds (reviewed ones too): exports and the linkage benchmark.
 FAMILY_LINKS = f"MATCH ()-[r:{FAMILY_PATTERN}]->() WHERE type(r) IN $kinds RETURN properties(r) AS link"

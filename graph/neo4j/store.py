@@ -149,6 +149,7 @@ class Neo4jStore(GraphStore):
         for statement in schema_statements():
             self._driver.execute_query(statement, database_=self._database)
         self._driver.execute_query("CALL db.awaitIndexes(300)", database_=self._database)
+        self._write(lambda tx: tx.run(q.BACKFILL_CUSTODY).consume())
 
     def _clear(self) -> None:
         self._refuse_if_read_only("clear")
@@ -204,12 +205,6 @@ class Neo4jStore(GraphStore):
     def _fetch_search(self, keys: list[str], prefixes: list[str], limit: int) -> list[Row]:
         rows = self._read(q.SEARCH, keys=keys, prefixes=prefixes, limit=limit)
         return [_shape(Person, r["person"]) for r in rows]
-
-    def _fetch_reach(self, person_id: str, hops: int, kinds: list[str], min_rank: int) -> list[Row]:
-        rows = self._read(
-            q.REACH.format(hops=_hops(hops)), id=person_id, kinds=kinds, min_rank=min_rank
-        )
-        return [{"person_id": r["person_id"], "hops": r["hops"]} for r in rows]
 
     def _fetch_neighbourhood(
         self, person_id: str, hops: int, kinds: list[str], min_rank: int, limit: int
@@ -284,6 +279,9 @@ class Neo4jStore(GraphStore):
     def _refresh_orphans(self, person_ids: list[str]) -> None:
         self._write(lambda tx: tx.run(q.REFRESH_ORPHANS, ids=person_ids).consume())
 
+    def _refresh_custody(self, person_ids: list[str]) -> None:
+        self._write(lambda tx: tx.run(q.REFRESH_CUSTODY, ids=person_ids).consume())
+
     def _fetch_orphan_counts(self, reasons: list[OrphanReason]) -> tuple[int, dict[str, int]]:
         [row] = self._read(q.orphans_count(frozenset(reasons)))
         return row["total"], {r.value: row[r.value] for r in OrphanReason}
@@ -312,8 +310,15 @@ class Neo4jStore(GraphStore):
     def _fetch_counts(self) -> Row:
         return dict(self._read(q.COUNTS)[0])
 
-    def _delete_persons(self, person_ids: list[str]) -> None:
-        self._write(lambda tx: tx.run(q.DELETE_PERSONS, ids=person_ids).consume())
+    def _delete_persons(self, person_ids: list[str]) -> list[str]:
+        children: list[str] = []
+
+        def work(tx: ManagedTransaction) -> None:
+            for record in tx.run(q.DELETE_PERSONS, ids=person_ids):
+                children.extend(record["children"])
+
+        self._write(work)
+        return children
 
     def _fetch_family_links(self, kinds: list[str]) -> list[Row]:
         return [_shape(FamilyLink, r["link"]) for r in self._read(q.FAMILY_LINKS, kinds=kinds)]

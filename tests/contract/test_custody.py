@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
-from graph.model import Agency, ReleaseReason
-from tests.contract.scenario import DAD, KID1, KID2, MOM
+from graph.model import Agency, GraphBatch, ReleaseReason, Stay
+from tests.contract.scenario import DAD, KID1, KID2, MOM, ORPHAN, scenario
 
 
 def test_custody_chain_is_the_handoff_chain_in_time_order(scenario_store):
@@ -100,3 +100,66 @@ def test_census_rows_limit_keeps_the_first_rows_with_their_stays(scenario_store)
     assert scenario_store.separated_not_reunified(date(2018, 6, 20), limit=0) == []
     with pytest.raises(ValueError):
         scenario_store.separated_not_reunified(date(2018, 6, 20), limit=-1)
+
+
+# The census counts read what the store keeps of each separated child's stays (Neo4j copies them
+# onto the SEPARATED edges at write time): every later write must show in them.
+def _places(store, on, known_on=None):
+    census = store.census(on, known_on=known_on)
+    return census.total, [(c.facility_id, c.children) for c in census.by_facility]
+
+
+def test_census_counts_follow_a_stay_written_after_the_separation(scenario_store):
+    late, known = date(2018, 7, 25), date(2018, 8, 1)
+    assert _places(scenario_store, late, known) == (2, [("ORR-CASA1", 1), (None, 1)])
+    scenario_store.upsert(GraphBatch(stays=[Stay(
+        stay_id="S-KID1-4", person_id=KID1, facility_id="ORR-CASA1", agency=Agency.ORR,
+        start=datetime(2018, 7, 20, 15), recorded_at=datetime(2018, 7, 31, 9),
+    )]))
+    assert _places(scenario_store, late, known) == (2, [("ORR-CASA1", 2)])
+    # As known before the new stay was recorded, the child's whereabouts were still unknown.
+    assert _places(scenario_store, late, date(2018, 7, 30)) == (2, [("ORR-CASA1", 1), (None, 1)])
+
+
+def test_census_counts_follow_a_reloaded_stay(scenario_store):
+    (stay,) = [s for s in scenario().stays if s.stay_id == "S-KID1-3"]
+    scenario_store.upsert(GraphBatch(stays=[stay.model_copy(update={"end": datetime(2018, 7, 30, 11)})]))
+    assert _places(scenario_store, date(2018, 7, 25), date(2018, 8, 1)) == (
+        2, [("ORR-CASA1", 1), ("ORR-CASA2", 1)],
+    )
+
+
+def test_census_counts_a_separation_written_after_the_childs_stays(scenario_store):
+    assert _places(scenario_store, date(2018, 6, 20)) == (2, [("ORR-CASA1", 1), ("ORR-CASA2", 1)])
+    scenario_store.upsert_rows({
+        "separations": [{"separation_id": "SEP-9", "date": date(2018, 6, 1), "agency": "CBP",
+                         "recorded_at": datetime(2018, 6, 1, 12)}],
+        "separated": [{"separated_id": f"SEP-9:{ORPHAN}", "separation_id": "SEP-9",
+                       "person_id": ORPHAN, "side": "child"}],
+    })
+    assert _places(scenario_store, date(2018, 6, 20)) == (3, [("ORR-CASA2", 2), ("ORR-CASA1", 1)])
+
+
+def test_census_counts_after_a_child_is_removed_and_written_again(scenario_store):
+    before = scenario_store.census(date(2018, 6, 20))
+    scenario_store.remove_persons([KID1])
+    assert _places(scenario_store, date(2018, 6, 20)) == (1, [("ORR-CASA1", 1)])
+    batch = scenario()
+    scenario_store.upsert(GraphBatch(
+        persons=[p for p in batch.persons if p.person_id == KID1],
+        stays=[s for s in batch.stays if s.person_id == KID1],
+        separated=[x for x in batch.separated if x.person_id == KID1],
+    ))
+    assert scenario_store.census(date(2018, 6, 20)) == before
+
+
+def test_census_counts_agree_with_the_census_rows(scenario_store):
+    for on, known_on in [(date(2018, 6, 20), None), (date(2018, 7, 25), date(2018, 8, 1)),
+                         (date(2018, 6, 20), date(2018, 6, 10))]:
+        rows = scenario_store.separated_not_reunified(on, known_on=known_on)
+        held: dict[str | None, set[str]] = {}
+        for r in rows:
+            held.setdefault(r.facility.facility_id if r.facility else None, set()).add(r.person.person_id)
+        census = scenario_store.census(on, known_on=known_on)
+        assert census.total == len({r.person.person_id for r in rows})
+        assert {c.facility_id: c.children for c in census.by_facility} == {f: len(k) for f, k in held.items()}

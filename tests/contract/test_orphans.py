@@ -17,7 +17,7 @@ from graph.model import (
     Stay,
 )
 from graph.model import OrphanReason as R
-from tests.contract.scenario import AUNT, CLAIMER, KID1, KID2, KID3, MOM, ORPHAN, STRANGER, scenario
+from tests.contract.scenario import AUNT, CLAIMER, DAD, KID1, KID2, KID3, MOM, ORPHAN, STRANGER, scenario
 
 EXPECTED = {
     ORPHAN: [R.NO_PARENT_LINK],
@@ -109,6 +109,14 @@ def test_new_parent_link_clears_no_parent_link(scenario_store):
     ]))
     # The aunt has no custody record: her location is unknown.
     assert _scan(scenario_store)[ORPHAN] == [R.PARENT_LOCATION_UNKNOWN]
+
+
+def test_removing_a_childs_parents_refreshes_its_reasons(scenario_store):
+    scenario_store.remove_persons([MOM, DAD])
+    # Not written again: KID2 has no parent left (KID1's other claim was rejected).
+    assert _scan(scenario_store)[KID2] == [R.NO_PARENT_LINK]
+    assert _scan(scenario_store)[KID1] == [R.NO_PARENT_LINK]
+    assert scenario_store.orphan_counts().by_reason[R.PARENT_REMOVED] == 0
 
 
 def test_review_decisions_change_the_reasons(scenario_store):

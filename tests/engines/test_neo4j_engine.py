@@ -109,6 +109,28 @@ def test_search_and_census_seek_indexes_instead_of_scanning(neo):
     assert not {"AllNodesScan", "NodeByLabelScan", "DirectedAllRelationshipsScan"} & set(census)
 
 
+def test_census_reads_no_stay_and_init_schema_backfills_the_copies(neo):
+    neo.upsert(scenario())
+    plan = neo._driver.execute_query(
+        "EXPLAIN " + q.CENSUS_COUNTS, on=date(2018, 6, 20), at=datetime(2018, 6, 21), known_before=None
+    ).summary.plan
+    details, todo = [], [plan]
+    while todo:
+        op = todo.pop()
+        details.append(op.get("args", {}).get("Details", ""))
+        todo.extend(op.get("children", []))
+    assert any("SEPARATED" in d for d in details) and not any("STAYED_AT" in d for d in details)
+    before = neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10))
+    # A graph written before the copies existed: init_schema fills them in.
+    neo._driver.execute_query(
+        "MATCH ()-[x:SEPARATED]->() REMOVE x.custody_start, x.custody_end, x.custody_known, "
+        "x.custody_facility, x.custody_agency"
+    )
+    assert neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10)) != before
+    neo.init_schema()
+    assert neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10)) == before
+
+
 # ------------------------------------------------------------------------------ writes
 def _internal_counts(store: Neo4jStore) -> tuple[int, int]:
     record = store._driver.execute_query(
