@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -147,12 +147,12 @@ class GraphStore(ABC):
                     chunk = items[start : start + self.batch_rows]
                     self._write_rows(kind, [_row(item) for item in chunk])
                 written[field] = len(items)
-            if touched := _orphan_touched(batch):
-                for start in range(0, len(touched), self.batch_rows):
-                    self._refresh_orphans(touched[start : start + self.batch_rows])
+            self._refresh_in_batches(_orphan_touched(batch))
         return written
 
-    def upsert_rows(self, parts: Mapping[str, list[Row]]) -> dict[str, int]:
+    def upsert_rows(
+        self, parts: Mapping[str, list[Row]], *, refresh_orphans: bool = True
+    ) -> dict[str, int]:
         """`upsert` for a batch given as engine rows: `GraphBatch` field → rows, each row what
         `_row` gives for a valid record (enums as values, derived keys set); a field a row
         leaves out takes its default, and fields the store maintains are reset as in `upsert`.
@@ -161,6 +161,13 @@ class GraphStore(ABC):
         dumped back to a dict, was a third of a million-record load. The rows are trusted, not
         validated: the caller builds them by the model's rules (tests/contract proves the two
         paths give the same graph; tests/loaders checks the loader's rows against the model).
+
+        Args:
+            refresh_orphans: False defers the orphan reasons of the persons written: a bulk
+                load writing persons, stays and links in several calls refreshes them once, at
+                the end, with `refresh_orphans(orphans_touched(...))` over every call's rows
+                (the reasons depend only on the final graph, so the result is the same). Until
+                then the orphan scan is stale for those persons.
         """
         written: dict[str, int] = {}
         with self._operation("upsert"):
@@ -173,14 +180,19 @@ class GraphStore(ABC):
                     chunk = rows[start : start + self.batch_rows]
                     self._write_rows(kind, [{**base, **row, **reset} for row in chunk])
                 written[field] = len(rows)
-            touched = {r["person_id"] for f in ("persons", "stays") for r in parts.get(f, ())}
-            touched |= {
-                r["to_id"] for r in parts.get("family_links", ()) if r["kind"] in PARENTAL_KINDS
-            }
-            ids = sorted(touched)
-            for start in range(0, len(ids), self.batch_rows):
-                self._refresh_orphans(ids[start : start + self.batch_rows])
+            if refresh_orphans:
+                self._refresh_in_batches(sorted(orphans_touched(parts)))
         return written
+
+    def refresh_orphans(self, person_ids: Iterable[str]) -> None:
+        """Recompute the stored orphan reasons of these persons and of their children: the end
+        of a bulk load written with `upsert_rows(..., refresh_orphans=False)`."""
+        with self._operation("refresh_orphans"):
+            self._refresh_in_batches(sorted(set(person_ids)))
+
+    def _refresh_in_batches(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), self.batch_rows):
+            self._refresh_orphans(ids[start : start + self.batch_rows])
 
     def record_review(
         self, target_key: str, decision: LinkStatus, reviewer: str, reason: str
@@ -776,6 +788,13 @@ def _orphan_touched(batch: GraphBatch) -> list[str]:
     ids = {p.person_id for p in batch.persons} | {s.person_id for s in batch.stays}
     ids |= {x.to_id for x in batch.family_links if x.kind in PARENTAL_KINDS}
     return sorted(ids)
+
+
+def orphans_touched(parts: Mapping[str, list[Row]]) -> set[str]:
+    """Persons whose own or whose children's orphan reasons these `upsert_rows` rows may change."""
+    touched = {r["person_id"] for f in ("persons", "stays") for r in parts.get(f, ())}
+    touched |= {r["to_id"] for r in parts.get("family_links", ()) if r["kind"] in PARENTAL_KINDS}
+    return touched
 
 
 def merge_row(old: Row, new: Row) -> Row:

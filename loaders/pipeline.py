@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from graph.config import Settings
-from graph.model import GraphBatch, LoadBatch, Node, Rel
-from graph.store import UPSERT_ORDER, GraphStore, Row
+from graph.model import GraphBatch, LoadBatch
+from graph.store import GraphStore, Row, orphans_touched
 from loaders.assemble import Assembly
 from loaders.errors import LoaderError
 from loaders.gcpause import gc_paused
@@ -46,7 +46,7 @@ from loaders.records import Provenance, Quarantined, RecordFacts
 from loaders.registry import detect, get_loader
 from loaders.synth.manifest import synthetic_hashes
 
-PLAN_VERSION = "3"
+PLAN_VERSION = "4"
 DEFAULT_CHUNK_ROWS = 1_000_000
 MEMORY_KINDS = ("facility", "separation", "reunion")
 T = TypeVar("T")
@@ -93,35 +93,26 @@ def file_hash(path: Path) -> str:
 
 
 def cut(parts: Iterable[tuple[str, Sequence[T]]], rows: int) -> Iterator[dict[str, list[T]]]:
-    """(`GraphBatch` field, items) in upsert order → {field: items} of at most `rows` items.
+    """(`GraphBatch` field, items) in upsert order → {field: items}, whole kinds per chunk.
 
-    A kind's items may span chunks and a chunk may hold several kinds; the cut depends only on
-    the items and `rows`, so a re-run cuts the same chunks.
+    A chunk takes kinds while they fit in `rows` items; a kind that does not fit starts the
+    next chunk, and a kind larger than `rows` is a chunk of its own, never split: a second
+    `COPY` into a LadybugDB rel table costs as much as copying its rows again, and the kind's
+    rows are in memory whole anyway (the store cuts its own statements, `batch_rows`). The cut
+    depends only on the items and `rows`, so a re-run cuts the same chunks.
     """
     current: dict[str, list[T]] = {}
     size = 0
     for name, items in parts:
-        start = 0
-        while start < len(items):
-            take = min(rows - size, len(items) - start)
-            current.setdefault(name, []).extend(items[start : start + take])
-            size += take
-            start += take
-            if size >= rows:
-                yield current
-                current, size = {}, 0
+        if not items:
+            continue
+        if size and size + len(items) > rows:
+            yield current
+            current, size = {}, 0
+        current.setdefault(name, []).extend(items)
+        size += len(items)
     if size:
         yield current
-
-
-def chunked(parts: Iterable[tuple[str, Sequence[Node | Rel]]], rows: int) -> Iterator[GraphBatch]:
-    """`cut` for records: `GraphBatch`es of at most `rows` items."""
-    for chunk in cut(parts, rows):
-        yield GraphBatch.model_construct(**_full(chunk))
-
-
-def _full(parts: dict[str, list[Node | Rel]]) -> dict[str, list[Node | Rel]]:
-    return {name: parts.get(name, []) for name, _ in UPSERT_ORDER}
 
 
 def source_row(p: Provenance) -> Row:
@@ -154,16 +145,26 @@ def _write(
     progress: Progress,
 ) -> int:
     """Write the chunks of one plan the ledger does not have yet, each marked done once the store
-    has it; adds rows written per field to `written` and returns how many chunks the plan has."""
+    has it; adds rows written per field to `written` and returns how many chunks the plan has.
+
+    The orphan reasons of the persons the plan touches are refreshed once, after its last chunk,
+    not per chunk (each refresh reads every touched person's links and stays again). A load
+    killed before that refresh re-plans the same chunks, skips the written ones, and refreshes
+    the persons of all of them: the reasons depend only on the final graph.
+    """
     done = ledger.chunks_done(plan)
     task = progress.task("write graph")
+    touched: set[str] = set()
     n = 0
     for n, part in enumerate(chunks, 1):
+        touched |= orphans_touched(part)
         if n - 1 not in done:
-            for name, count in store.upsert_rows(part).items():
+            for name, count in store.upsert_rows(part, refresh_orphans=False).items():
                 written[name] = written.get(name, 0) + count
             ledger.chunk_done(plan, n - 1)
         progress.advance(task)
+    if touched:
+        store.refresh_orphans(touched)
     return n
 
 
