@@ -42,7 +42,8 @@ from loaders.identity import mention_keys, resolve_keys
 from loaders.ledger import Ledger
 from loaders.progress import Progress
 from loaders.quarantine import quarantine_entries, summarise, write_quarantine
-from loaders.records import Provenance, Quarantined, RecordFacts
+from loaders.reading import FileRead, ReadJob, read_files, workers_for
+from loaders.records import Quarantined, RecordFacts
 from loaders.registry import detect, get_loader
 from loaders.synth.manifest import synthetic_hashes
 
@@ -115,21 +116,6 @@ def cut(parts: Iterable[tuple[str, Sequence[T]]], rows: int) -> Iterator[dict[st
         yield current
 
 
-def source_row(p: Provenance) -> Row:
-    """The `SourceRecord` row of a record's provenance (`GraphStore.upsert_rows`)."""
-    return {
-        "record_key": p.record_key,
-        "system": p.system,
-        "file": p.file,
-        "record_id": p.record_id,
-        "batch_id": p.batch_id,
-        "row_number": p.row_number,
-        "row_hash": p.row_hash,
-        "loaded_at": p.loaded_at,
-        "raw": p.raw,
-    }
-
-
 def plan_id(kind: str, batch_ids: Iterable[str], chunk_rows: int) -> str:
     """The ledger's name for one stream of chunks: what it holds and how it was cut."""
     parts = [kind, *sorted(batch_ids), str(chunk_rows), PLAN_VERSION]
@@ -176,8 +162,13 @@ def load_paths(
     source: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     quiet: bool = False,
+    workers: int | None = None,
 ) -> LoadReport:
     """Load files into the store; see the module docstring for the guarantees.
+
+    Args:
+        workers: processes reading the files (`loaders.reading`); 0 reads them in this
+            process; None decides by the files' number and size.
 
     Raises:
         UnknownSourceError: `source` names no loader (no file is read).
@@ -195,6 +186,7 @@ def load_paths(
     with Ledger(ledger_path) as ledger, Progress(quiet) as progress, gc_paused():
         if ledger.files() and store.counts().source_records == 0:
             ledger.reset()  # the store was cleared since: the ledger's memory no longer holds
+        jobs: list[tuple[ReadJob, FileReport, str]] = []
         for path in paths:
             report = FileReport(Path(path))
             reports.append(report)
@@ -202,33 +194,35 @@ def load_paths(
                 loader = get_loader(source) if named else detect(report.path)
                 report.source = loader.name
                 digest = file_hash(report.path)
-                entry = ledger.file(digest)
-                if entry and entry.status == "done":
-                    report.status, report.message = "skipped", "already loaded (same content)"
-                    report.rows_in, report.loaded, report.quarantined = (
-                        entry.rows_in,
-                        entry.loaded,
-                        entry.quarantined,
-                    )
-                    continue
-                batch_id = f"{loader.name}-{digest[:12]}"
-                loaded_at = ledger.start(
-                    digest, report.path.name, loader.name, batch_id, datetime.now().replace(microsecond=0)
-                )
-                task = progress.task(f"read {report.path.name}")
-                got: list[Row] = []
-                got_facts: list[RecordFacts] = []
-                bad: list[Quarantined] = []
-                for item in loader.load(report.path, batch_id, loaded_at):
-                    if isinstance(item, Quarantined):
-                        bad.append(item)
-                    else:
-                        got.append(source_row(item.provenance))
-                        got_facts.append(RecordFacts.of(item))
-                    progress.advance(task)
             except (LoaderError, OSError) as exc:
                 report.status, report.message = "refused", str(exc)
                 continue
+            entry = ledger.file(digest)
+            if entry and entry.status == "done":
+                report.status, report.message = "skipped", "already loaded (same content)"
+                report.rows_in, report.loaded, report.quarantined = (
+                    entry.rows_in,
+                    entry.loaded,
+                    entry.quarantined,
+                )
+                continue
+            batch_id = f"{loader.name}-{digest[:12]}"
+            loaded_at = ledger.start(
+                digest, report.path.name, loader.name, batch_id, datetime.now().replace(microsecond=0)
+            )
+            jobs.append((ReadJob(loader, report.path, batch_id, loaded_at), report, digest))
+        if workers is None:
+            workers = workers_for([job for job, _, _ in jobs])
+        task = progress.task("read files", total=len(jobs))
+        reads = read_files([job for job, _, _ in jobs], workers)
+        for (job, report, digest), read in zip(jobs, reads, strict=True):
+            progress.advance(task)
+            if not isinstance(read, FileRead):
+                report.status, report.message = "refused", str(read)
+                continue
+            loader, batch_id, loaded_at = job.loader, job.batch_id, job.loaded_at
+            got, got_facts, bad = read.rows, read.facts, read.bad
+            del read
             facts += got_facts
             quarantine[batch_id] = bad
             report.rows_in, report.loaded, report.quarantined = len(got) + len(bad), len(got), len(bad)
