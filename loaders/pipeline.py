@@ -13,7 +13,8 @@ Two streams of chunks:
 
 The store is written from this thread. A background writer was measured and dropped: LadybugDB's
 `COPY` already keeps both cores busy, so overlapping it with parsing gained nothing (16.3 s vs
-16.5 s for 101k records) and slowed both sides when the machine was shared.
+16.5 s for 101k records) and slowed both sides when the machine was shared. Parsing itself moves
+to worker processes for large loads (`loaders.reading`): that takes it off this process's path.
 
 Idempotent and resumable (see `loaders.ledger`): a file already loaded is skipped; a killed
 load, run again, re-plans the same chunks (a file's chunks depend only on its content, the
