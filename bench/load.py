@@ -114,20 +114,21 @@ class Descendants:
         return total
 
 
-def stage_load(scenario: Path, work: Path) -> dict[str, Any]:
+def stage_load(scenario: Path, work: Path, workers: int | None) -> dict[str, Any]:
     from graph.ladybug.store import LadybugStore
     from loaders.pipeline import load_paths
 
-    with LadybugStore(work / "bench.lbug") as store, Descendants() as workers:
+    with LadybugStore(work / "bench.lbug") as store, Descendants() as readers:
         t0, cpu0 = time.perf_counter(), time.process_time()
-        report = load_paths(_files(scenario), store, ledger_path=work / "bench.ledger.sqlite", quiet=True)
+        ledger = work / "bench.ledger.sqlite"
+        report = load_paths(_files(scenario), store, ledger_path=ledger, quiet=True, workers=workers)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         counts = store.counts()
     return {
         "seconds": seconds,
         "cpu_seconds": cpu,
-        "worker_cpu_seconds": workers.cpu_seconds(),
-        "worker_peak_mb": max(workers.peak_mb.values(), default=0.0),
+        "worker_cpu_seconds": readers.cpu_seconds(),
+        "worker_peak_mb": max(readers.peak_mb.values(), default=0.0),
         "load_average": os.getloadavg()[0],
         "loaded": sum(f.loaded for f in report.files),
         "quarantined": sum(f.quarantined for f in report.files),
@@ -286,6 +287,9 @@ def main() -> None:
         "--neo4j", action="store_true", help="also compare loader vs bulk import (first size)"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="reading processes (0: none; default: the loader decides)"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: a temp dir)")
     parser.add_argument("--stage", choices=["synth", "load", "neo4j"], help=argparse.SUPPRESS)
     parser.add_argument("--families", type=int, help=argparse.SUPPRESS)
@@ -296,7 +300,7 @@ def main() -> None:
         if args.stage == "synth":
             result = stage_synth(args.families, args.seed, scenario)
         elif args.stage == "load":
-            result = stage_load(scenario, work)
+            result = stage_load(scenario, work, args.workers)
         else:
             result = stage_neo4j(scenario, work)
         print(json.dumps(result))
@@ -311,7 +315,8 @@ def main() -> None:
             )
             took = synth["seconds"]
             print(f"synth: {families:,} families -> {synth['records']:,} source records in {took:.1f} s")
-            r = _child("--stage", "load", "--dir", str(work))
+            workers = [] if args.workers is None else ["--workers", str(args.workers)]
+            r = _child("--stage", "load", "--dir", str(work), *workers)
             total = r["loaded"] + r["quarantined"]
             print(
                 f"load:  {total:,} records ({r['loaded']:,} loaded + {r['quarantined']:,} quarantined) "
