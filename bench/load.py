@@ -6,8 +6,9 @@ Usage:
     .venv/bin/python bench/load.py --records 100000 --neo4j # + Neo4j: loader vs neo4j-admin import
 
 Every size runs in two child processes, one generating the scenario and one loading it, so the
-peak memory printed (resident set size, measured by the OS) is the load's own. Time counts the
-whole `load_paths` call: reading, identity, assembly and the store's writes.
+peak memory printed (resident set size, measured by the OS) is the load's own; the load's
+reading workers (`loaders.reading`) are measured apart (their CPU seconds and peak RSS). Time
+counts the whole `load_paths` call: reading, identity, assembly and the store's writes.
 
 The Neo4j comparison loads the same files twice into a fresh local server (free ports, a
 temporary home, stopped afterwards): once through our loader (`Neo4jStore`), once as CSV files
@@ -25,10 +26,13 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -71,18 +75,60 @@ def stage_synth(families: int, seed: int, out: Path) -> dict[str, Any]:
     return {"records": sum(summary.files.values()), "seconds": time.perf_counter() - t0}
 
 
-def stage_load(scenario: Path, work: Path) -> dict[str, Any]:
+class Descendants:
+    """Peak RSS and CPU seconds of this process's descendants (the load's reading workers,
+    forked by a forkserver child): sampled while the load runs, since the workers are gone and
+    reaped by the forkserver, not by us, when it ends."""
+
+    def __init__(self) -> None:
+        self.peak_mb: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> Descendants:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            for child in psutil.Process().children(recursive=True):
+                try:
+                    status = Path(f"/proc/{child.pid}/status").read_text()
+                except OSError:
+                    continue
+                hwm = next((ln for ln in status.splitlines() if ln.startswith("VmHWM:")), None)
+                if hwm:
+                    self.peak_mb[child.pid] = max(self.peak_mb.get(child.pid, 0), int(hwm.split()[1]) / 1024)
+
+    @staticmethod
+    def cpu_seconds() -> float:
+        """CPU of the live descendants and of every process they reaped."""
+        total = 0.0
+        for child in psutil.Process().children(recursive=True):
+            t = child.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
+
+
+def stage_load(scenario: Path, work: Path, workers: int | None) -> dict[str, Any]:
     from graph.ladybug.store import LadybugStore
     from loaders.pipeline import load_paths
 
-    with LadybugStore(work / "bench.lbug") as store:
+    with LadybugStore(work / "bench.lbug") as store, Descendants() as readers:
         t0, cpu0 = time.perf_counter(), time.process_time()
-        report = load_paths(_files(scenario), store, ledger_path=work / "bench.ledger.sqlite", quiet=True)
+        ledger = work / "bench.ledger.sqlite"
+        report = load_paths(_files(scenario), store, ledger_path=ledger, quiet=True, workers=workers)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         counts = store.counts()
     return {
         "seconds": seconds,
         "cpu_seconds": cpu,
+        "worker_cpu_seconds": readers.cpu_seconds(),
+        "worker_peak_mb": max(readers.peak_mb.values(), default=0.0),
         "load_average": os.getloadavg()[0],
         "loaded": sum(f.loaded for f in report.files),
         "quarantined": sum(f.quarantined for f in report.files),
@@ -241,6 +287,9 @@ def main() -> None:
         "--neo4j", action="store_true", help="also compare loader vs bulk import (first size)"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="reading processes (0: none; default: the loader decides)"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: a temp dir)")
     parser.add_argument("--stage", choices=["synth", "load", "neo4j"], help=argparse.SUPPRESS)
     parser.add_argument("--families", type=int, help=argparse.SUPPRESS)
@@ -251,7 +300,7 @@ def main() -> None:
         if args.stage == "synth":
             result = stage_synth(args.families, args.seed, scenario)
         elif args.stage == "load":
-            result = stage_load(scenario, work)
+            result = stage_load(scenario, work, args.workers)
         else:
             result = stage_neo4j(scenario, work)
         print(json.dumps(result))
@@ -266,14 +315,16 @@ def main() -> None:
             )
             took = synth["seconds"]
             print(f"synth: {families:,} families -> {synth['records']:,} source records in {took:.1f} s")
-            r = _child("--stage", "load", "--dir", str(work))
+            workers = [] if args.workers is None else ["--workers", str(args.workers)]
+            r = _child("--stage", "load", "--dir", str(work), *workers)
             total = r["loaded"] + r["quarantined"]
             print(
                 f"load:  {total:,} records ({r['loaded']:,} loaded + {r['quarantined']:,} quarantined) "
                 f"in {r['seconds']:.1f} s = {total / r['seconds']:,.0f} records/s "
-                f"(CPU {r['cpu_seconds']:.1f} s, all threads; load average {r['load_average']:.1f}), "
-                f"peak RSS {r['peak_mb']:,.0f} MB ({r['peak_mb'] * 1024 / total:.1f} KB/record), "
-                f"{r['chunks']} chunk(s)"
+                f"(CPU {r['cpu_seconds']:.1f} s, all threads, + {r['worker_cpu_seconds']:.1f} s in "
+                f"reading workers; load average {r['load_average']:.1f}), "
+                f"peak RSS {r['peak_mb']:,.0f} MB ({r['peak_mb'] * 1024 / total:.1f} KB/record; "
+                f"workers' peak {r['worker_peak_mb']:,.0f} MB each at most), {r['chunks']} chunk(s)"
             )
             print(f"graph: {r['persons']:,} persons, {r['stays']:,} stays, {r['links']:,} family links")
             if args.neo4j and n == 0:

@@ -77,18 +77,25 @@ def search_keys_for(names: list[str], identifiers: list[str]) -> list[str]:
     """Keys stored on a person: 'n:<token>', 'p:<phonetic>', 'id:<identifier>'."""
     keys: set[str] = set()
     for name in names:
-        for token in name_tokens(name):
-            keys.add(f"n:{token}")
-            keys.add(f"p:{phonetic(token)}")
+        keys.update(_name_keys(name))
     for ident in identifiers:
         keys.add(f"id:{identifier_key(ident)}")
     return sorted(keys)
 
 
+@lru_cache(maxsize=200_000)
+def _name_keys(name: str) -> tuple[str, ...]:
+    """The name keys of one spelling: a load meets the same spellings again and again."""
+    return tuple(k for token in name_tokens(name) for k in (f"n:{token}", f"p:{phonetic(token)}"))
+
+
+_ID_NOISE = re.compile(r"[\s\-_/]")
+
+
 def identifier_key(ident: str) -> str:
     """An identifier as searched: the part after 'system:' folded, without spaces or dashes."""
     value = ident.split(":", 1)[-1]
-    return re.sub(r"[\s\-_/]", "", fold(value))
+    return _ID_NOISE.sub("", value.lower() if value.isascii() else fold(value))
 
 
 def query_keys(text: str) -> tuple[list[str], list[str]]:

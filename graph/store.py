@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -143,7 +143,9 @@ class GraphStore(ABC):
             return self._write_parts({field: [_row(item) for item in getattr(batch, field)]
                                       for field, _ in UPSERT_ORDER})
 
-    def upsert_rows(self, parts: Mapping[str, list[Row]]) -> dict[str, int]:
+    def upsert_rows(
+        self, parts: Mapping[str, list[Row]], *, refresh_orphans: bool = True
+    ) -> dict[str, int]:
         """`upsert` for a batch given as engine rows: `GraphBatch` field → rows, each row what
         `_row` gives for a valid record (enums as values, derived keys set); a field a row
         leaves out takes its default, and fields the store maintains are reset as in `upsert`.
@@ -152,17 +154,27 @@ class GraphStore(ABC):
         dumped back to a dict, was a third of a million-record load. The rows are trusted, not
         validated: the caller builds them by the model's rules (tests/contract proves the two
         paths give the same graph; tests/loaders checks the loader's rows against the model).
+
+        Args:
+            refresh_orphans: False defers the orphan reasons of the persons written: a bulk
+                load writing persons, stays and links in several calls refreshes them once, at
+                the end, with `refresh_orphans(orphans_touched(...))` over every call's rows
+                (the reasons depend only on the final graph, so the result is the same). Until
+                then the orphan scan is stale for those persons.
         """
         with self._operation("upsert", writes=True):
             rows: dict[str, list[Row]] = {}
             for field, kind in UPSERT_ORDER:
                 base, reset = _defaults(kind)
                 rows[field] = [{**base, **row, **reset} for row in parts.get(field) or ()]
-            return self._write_parts(rows)
+            return self._write_parts(rows, refresh_orphans=refresh_orphans)
 
-    def _write_parts(self, parts: Mapping[str, list[Row]]) -> dict[str, int]:
+    def _write_parts(self, parts: Mapping[str, list[Row]], refresh_orphans: bool = True) -> dict[str, int]:
         """Write engine rows in `UPSERT_ORDER`, then refresh what the store maintains for the
-        persons they touch (`_touched`): the one write path of `upsert` and `upsert_rows`."""
+        persons they touch (`_touched`): the one write path of `upsert` and `upsert_rows`. The
+        copies of custody on separations are refreshed per call (a person's stays and separations
+        may come in different calls: each call refreshes the persons of its own rows); the orphan
+        reasons may be deferred to one `refresh_orphans` at the end of a bulk load."""
         written: dict[str, int] = {}
         for field, kind in UPSERT_ORDER:
             rows = parts.get(field)
@@ -172,11 +184,21 @@ class GraphStore(ABC):
                 self._write_rows(kind, rows[start : start + self.batch_rows])
             written[field] = len(rows)
         orphans, custody = _touched(parts)
-        for start in range(0, len(orphans), self.batch_rows):
-            self._refresh_orphans(orphans[start : start + self.batch_rows])
+        if refresh_orphans:
+            self._refresh_in_batches(orphans)
         for start in range(0, len(custody), self.batch_rows):
             self._refresh_custody(custody[start : start + self.batch_rows])
         return written
+
+    def refresh_orphans(self, person_ids: Iterable[str]) -> None:
+        """Recompute the stored orphan reasons of these persons and of their children: the end
+        of a bulk load written with `upsert_rows(..., refresh_orphans=False)`."""
+        with self._operation("refresh_orphans", writes=True):
+            self._refresh_in_batches(sorted(set(person_ids)))
+
+    def _refresh_in_batches(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), self.batch_rows):
+            self._refresh_orphans(ids[start : start + self.batch_rows])
 
     def record_review(
         self, target_key: str, decision: LinkStatus, reviewer: str, reason: str
@@ -576,9 +598,7 @@ class GraphStore(ABC):
                 orphaned |= set(self._delete_persons(ids[start : start + self.batch_rows]))
             # Children who lost a parent or guardian: their orphan reasons change now, whether
             # or not the removed persons are written again.
-            children = sorted(orphaned - set(ids))
-            for start in range(0, len(children), self.batch_rows):
-                self._refresh_orphans(children[start : start + self.batch_rows])
+            self._refresh_in_batches(sorted(orphaned - set(ids)))
 
     @abstractmethod
     def _delete_persons(self, person_ids: list[str]) -> list[str]:
@@ -819,6 +839,11 @@ def _touched(parts: Mapping[str, list[Row]]) -> tuple[list[str], list[str]]:
     orphans |= {r["to_id"] for r in parts.get("family_links") or () if r["kind"] in PARENTAL_KINDS}
     custody = {r["person_id"] for f in ("stays", "separated") for r in parts.get(f) or ()}
     return sorted(orphans), sorted(custody)
+
+
+def orphans_touched(parts: Mapping[str, list[Row]]) -> set[str]:
+    """Persons whose own or whose children's orphan reasons these `upsert_rows` rows may change."""
+    return set(_touched(parts)[0])
 
 
 def merge_row(old: Row, new: Row) -> Row:

@@ -108,7 +108,10 @@ class Assembly:
             rk = r.record_key
             for m in r.mentions:
                 seen[person_of[(rk, m.ref)]].append((rk, m))
-        return [self._person(pid, sorted(ms, key=lambda x: (x[0], x[1].ref))) for pid, ms in seen.items()]
+        return [
+            self._person(pid, ms if len(ms) == 1 else sorted(ms, key=lambda x: (x[0], x[1].ref)))
+            for pid, ms in seen.items()
+        ]
 
     def described_by(self) -> list[Row]:
         """Person → every record that mentions them: provenance of the person node itself."""
@@ -129,24 +132,27 @@ class Assembly:
     @staticmethod
     def _person(pid: str, mentions: list[tuple[str, MentionRow]]) -> Row:
         ms = [m for _, m in mentions]
-        named = sorted(ms, key=lambda m: (not (m.given_names and m.surnames), -len(m.full_name)))
-        dated = sorted(
-            (m for m in ms if m.dob), key=lambda m: _PRECISION[m.dob_precision or DobPrecision.ESTIMATED]
+        # min, not sorted()[0]: the same first best mention, without sorting every person's list
+        best = min(ms, key=lambda m: (not (m.given_names and m.surnames), -len(m.full_name)))
+        dated = min(
+            (m for m in ms if m.dob),
+            key=lambda m: _PRECISION[m.dob_precision or DobPrecision.ESTIMATED],
+            default=None,
         )
         a_numbers = Counter(m.a_number for m in ms if m.a_number)
         main_a = min(a_numbers, key=lambda a: (-a_numbers[a], a)) if a_numbers else None
         idents = sorted(
             {i for m in ms for i in m.identifiers} | {f"a_number:{a}" for a in a_numbers if a != main_a}
         )
-        given, surnames = named[0].given_names, named[0].surnames
+        given, surnames = best.given_names, best.surnames
         variants = sorted({m.full_name for m in ms if m.full_name})
         return {
             "person_id": pid,
             "given_names": given,
             "surnames": surnames,
             "name_variants": variants,
-            "dob": dated[0].dob if dated else None,
-            "dob_precision": _value(dated[0].dob_precision) if dated else None,
+            "dob": dated.dob if dated else None,
+            "dob_precision": _value(dated.dob_precision) if dated else None,
             "sex": next((m.sex for m in ms if m.sex), None),
             "country": next((m.country for m in ms if m.country), None),
             "a_number": main_a,

@@ -31,6 +31,11 @@ class MissingColumnError(LoaderError):
         self.columns = columns
         super().__init__(f"{file}: required column(s) missing: {', '.join(columns)}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, list[str]]]:
+        """Pickle by the constructor's arguments: a file refused in a reading worker
+        (`loaders.reading`) reaches the loading process as this error."""
+        return (type(self), (self.file, self.columns))
+
 
 class MappingError(LoaderError):
     """A TOML mapping file is malformed or names a field that does not exist."""

@@ -13,7 +13,8 @@ Two streams of chunks:
 
 The store is written from this thread. A background writer was measured and dropped: LadybugDB's
 `COPY` already keeps both cores busy, so overlapping it with parsing gained nothing (16.3 s vs
-16.5 s for 101k records) and slowed both sides when the machine was shared.
+16.5 s for 101k records) and slowed both sides when the machine was shared. Parsing itself moves
+to worker processes for large loads (`loaders.reading`): that takes it off this process's path.
 
 Idempotent and resumable (see `loaders.ledger`): a file already loaded is skipped; a killed
 load, run again, re-plans the same chunks (a file's chunks depend only on its content, the
@@ -33,8 +34,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from graph.config import Settings
-from graph.model import GraphBatch, LoadBatch, Node, Rel
-from graph.store import UPSERT_ORDER, GraphStore, Row
+from graph.model import GraphBatch, LoadBatch
+from graph.store import GraphStore, Row, orphans_touched
 from loaders.assemble import Assembly
 from loaders.errors import LoaderError
 from loaders.gcpause import gc_paused
@@ -42,11 +43,12 @@ from loaders.identity import mention_keys, resolve_keys
 from loaders.ledger import Ledger
 from loaders.progress import Progress
 from loaders.quarantine import quarantine_entries, summarise, write_quarantine
-from loaders.records import Provenance, Quarantined, RecordFacts
+from loaders.reading import FileRead, ReadJob, read_files, workers_for
+from loaders.records import Quarantined, RecordFacts
 from loaders.registry import detect, get_loader
 from loaders.synth.manifest import synthetic_hashes
 
-PLAN_VERSION = "3"
+PLAN_VERSION = "4"
 DEFAULT_CHUNK_ROWS = 1_000_000
 MEMORY_KINDS = ("facility", "separation", "reunion")
 T = TypeVar("T")
@@ -93,50 +95,26 @@ def file_hash(path: Path) -> str:
 
 
 def cut(parts: Iterable[tuple[str, Sequence[T]]], rows: int) -> Iterator[dict[str, list[T]]]:
-    """(`GraphBatch` field, items) in upsert order → {field: items} of at most `rows` items.
+    """(`GraphBatch` field, items) in upsert order → {field: items}, whole kinds per chunk.
 
-    A kind's items may span chunks and a chunk may hold several kinds; the cut depends only on
-    the items and `rows`, so a re-run cuts the same chunks.
+    A chunk takes kinds while they fit in `rows` items; a kind that does not fit starts the
+    next chunk, and a kind larger than `rows` is a chunk of its own, never split: a second
+    `COPY` into a LadybugDB rel table costs as much as copying its rows again, and the kind's
+    rows are in memory whole anyway (the store cuts its own statements, `batch_rows`). The cut
+    depends only on the items and `rows`, so a re-run cuts the same chunks.
     """
     current: dict[str, list[T]] = {}
     size = 0
     for name, items in parts:
-        start = 0
-        while start < len(items):
-            take = min(rows - size, len(items) - start)
-            current.setdefault(name, []).extend(items[start : start + take])
-            size += take
-            start += take
-            if size >= rows:
-                yield current
-                current, size = {}, 0
+        if not items:
+            continue
+        if size and size + len(items) > rows:
+            yield current
+            current, size = {}, 0
+        current.setdefault(name, []).extend(items)
+        size += len(items)
     if size:
         yield current
-
-
-def chunked(parts: Iterable[tuple[str, Sequence[Node | Rel]]], rows: int) -> Iterator[GraphBatch]:
-    """`cut` for records: `GraphBatch`es of at most `rows` items."""
-    for chunk in cut(parts, rows):
-        yield GraphBatch.model_construct(**_full(chunk))
-
-
-def _full(parts: dict[str, list[Node | Rel]]) -> dict[str, list[Node | Rel]]:
-    return {name: parts.get(name, []) for name, _ in UPSERT_ORDER}
-
-
-def source_row(p: Provenance) -> Row:
-    """The `SourceRecord` row of a record's provenance (`GraphStore.upsert_rows`)."""
-    return {
-        "record_key": p.record_key,
-        "system": p.system,
-        "file": p.file,
-        "record_id": p.record_id,
-        "batch_id": p.batch_id,
-        "row_number": p.row_number,
-        "row_hash": p.row_hash,
-        "loaded_at": p.loaded_at,
-        "raw": p.raw,
-    }
 
 
 def plan_id(kind: str, batch_ids: Iterable[str], chunk_rows: int) -> str:
@@ -154,16 +132,26 @@ def _write(
     progress: Progress,
 ) -> int:
     """Write the chunks of one plan the ledger does not have yet, each marked done once the store
-    has it; adds rows written per field to `written` and returns how many chunks the plan has."""
+    has it; adds rows written per field to `written` and returns how many chunks the plan has.
+
+    The orphan reasons of the persons the plan touches are refreshed once, after its last chunk,
+    not per chunk (each refresh reads every touched person's links and stays again). A load
+    killed before that refresh re-plans the same chunks, skips the written ones, and refreshes
+    the persons of all of them: the reasons depend only on the final graph.
+    """
     done = ledger.chunks_done(plan)
     task = progress.task("write graph")
+    touched: set[str] = set()
     n = 0
     for n, part in enumerate(chunks, 1):
+        touched |= orphans_touched(part)
         if n - 1 not in done:
-            for name, count in store.upsert_rows(part).items():
+            for name, count in store.upsert_rows(part, refresh_orphans=False).items():
                 written[name] = written.get(name, 0) + count
             ledger.chunk_done(plan, n - 1)
         progress.advance(task)
+    if touched:
+        store.refresh_orphans(touched)
     return n
 
 
@@ -175,8 +163,13 @@ def load_paths(
     source: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     quiet: bool = False,
+    workers: int | None = None,
 ) -> LoadReport:
     """Load files into the store; see the module docstring for the guarantees.
+
+    Args:
+        workers: processes reading the files (`loaders.reading`); 0 reads them in this
+            process; None decides by the files' number and size.
 
     Raises:
         UnknownSourceError: `source` names no loader (no file is read).
@@ -194,6 +187,7 @@ def load_paths(
     with Ledger(ledger_path) as ledger, Progress(quiet) as progress, gc_paused():
         if ledger.files() and store.counts().source_records == 0:
             ledger.reset()  # the store was cleared since: the ledger's memory no longer holds
+        jobs: list[tuple[ReadJob, FileReport, str]] = []
         for path in paths:
             report = FileReport(Path(path))
             reports.append(report)
@@ -201,33 +195,35 @@ def load_paths(
                 loader = get_loader(source) if named else detect(report.path)
                 report.source = loader.name
                 digest = file_hash(report.path)
-                entry = ledger.file(digest)
-                if entry and entry.status == "done":
-                    report.status, report.message = "skipped", "already loaded (same content)"
-                    report.rows_in, report.loaded, report.quarantined = (
-                        entry.rows_in,
-                        entry.loaded,
-                        entry.quarantined,
-                    )
-                    continue
-                batch_id = f"{loader.name}-{digest[:12]}"
-                loaded_at = ledger.start(
-                    digest, report.path.name, loader.name, batch_id, datetime.now().replace(microsecond=0)
-                )
-                task = progress.task(f"read {report.path.name}")
-                got: list[Row] = []
-                got_facts: list[RecordFacts] = []
-                bad: list[Quarantined] = []
-                for item in loader.load(report.path, batch_id, loaded_at):
-                    if isinstance(item, Quarantined):
-                        bad.append(item)
-                    else:
-                        got.append(source_row(item.provenance))
-                        got_facts.append(RecordFacts.of(item))
-                    progress.advance(task)
             except (LoaderError, OSError) as exc:
                 report.status, report.message = "refused", str(exc)
                 continue
+            entry = ledger.file(digest)
+            if entry and entry.status == "done":
+                report.status, report.message = "skipped", "already loaded (same content)"
+                report.rows_in, report.loaded, report.quarantined = (
+                    entry.rows_in,
+                    entry.loaded,
+                    entry.quarantined,
+                )
+                continue
+            batch_id = f"{loader.name}-{digest[:12]}"
+            loaded_at = ledger.start(
+                digest, report.path.name, loader.name, batch_id, datetime.now().replace(microsecond=0)
+            )
+            jobs.append((ReadJob(loader, report.path, batch_id, loaded_at), report, digest))
+        if workers is None:
+            workers = workers_for([job for job, _, _ in jobs])
+        task = progress.task("read files", total=len(jobs))
+        reads = read_files([job for job, _, _ in jobs], workers)
+        for (job, report, digest), read in zip(jobs, reads, strict=True):
+            progress.advance(task)
+            if not isinstance(read, FileRead):
+                report.status, report.message = "refused", str(read)
+                continue
+            loader, batch_id, loaded_at = job.loader, job.batch_id, job.loaded_at
+            got, got_facts, bad = read.rows, read.facts, read.bad
+            del read
             facts += got_facts
             quarantine[batch_id] = bad
             report.rows_in, report.loaded, report.quarantined = len(got) + len(bad), len(got), len(bad)

@@ -537,14 +537,10 @@ def _arrow(
     `ends` prefixes the rel's endpoint keys (for `COPY`); `key_column` names the lookup key `k`
     and every property `v_<name>` (for `LOAD FROM … SET`).
     """
-    schema = table.arrow_schema(with_ends=ends is not None)
-    columns: dict[str, list[Any]] = {}
+    data = pa.Table.from_pylist(rows, schema=table.arrow_schema(with_ends=False))  # ~3x a column loop
     if ends is not None:
-        columns["from"] = [r[ends.from_field] for r in rows]
-        columns["to"] = [r[ends.to_field] for r in rows]
-    for name in table.column_names:
-        columns[name] = [r.get(name) for r in rows]
-    data = pa.table(columns, schema=schema)
+        data = data.add_column(0, "to", pa.array([r[ends.to_field] for r in rows], pa.string()))
+        data = data.add_column(0, "from", pa.array([r[ends.from_field] for r in rows], pa.string()))
     if key_column is None:
         return data
     renamed = data.rename_columns([f"v_{n}" for n in data.column_names])

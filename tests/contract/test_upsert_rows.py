@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from graph.model import GraphBatch, Person
-from graph.store import UPSERT_ORDER, GraphStore, _defaults, _row
+from graph.store import UPSERT_ORDER, GraphStore, _defaults, _row, orphans_touched
 from tests.contract.scenario import (
     AUNT,
     CLAIMER,
@@ -74,3 +74,18 @@ def test_upsert_rows_merges_by_the_same_rules(scenario_store):
     assert mom.dob == date(1990, 3, 4) and mom.a_number == "A000000001"
     assert "tracker:row-7" in mom.identifiers and "cbp_e3:apprehensions.csv:1" in mom.sources
     assert scenario_store.search_persons("row-7")[0].person.person_id == MOM
+
+
+def test_deferred_orphan_refresh_gives_the_same_graph(store):
+    """The bulk path: kinds written in separate calls without refreshing orphan reasons, then
+    `refresh_orphans` once over every call's touched persons, as `lineage load` does."""
+    store.upsert(scenario())
+    expected = _snapshot(store)
+    store.clear()
+    touched: set[str] = set()
+    for field, rows in _rows(scenario(), drop_defaults=True).items():
+        store.upsert_rows({field: rows}, refresh_orphans=False)
+        touched |= orphans_touched({field: rows})
+    assert store.orphaned_children() == []  # deferred: nothing refreshed yet
+    store.refresh_orphans(touched)
+    assert _snapshot(store) == expected

@@ -11,7 +11,8 @@ from graph.model import Evidence, FamilyKind
 from graph.store import UPSERT_ORDER, GraphStore, _defaults, _row
 from loaders.assemble import Assembly
 from loaders.identity import resolve
-from loaders.pipeline import load_paths, source_row
+from loaders.pipeline import load_paths
+from loaders.reading import source_row
 from loaders.records import Quarantined, RecordFacts
 from loaders.registry import detect
 from loaders.synth.exports import CBP_FILE, ORR_FILE
@@ -101,3 +102,35 @@ def test_orr_loaded_before_cbp_still_closes_the_separation(
     open_children = {r.person.a_number for r in late}
     closed = {truth["persons"][c]["a_number"] for f in reunified for c in f["children"]}
     assert closed and len(closed & open_children) < len(closed)
+
+
+def _graph_of(store: GraphStore) -> tuple[Any, ...]:
+    batches = sorted((b.batch_id, b.rows_in, b.loaded, b.quarantined) for b in store.load_batches())
+    links = sorted((x.kind, x.from_id, x.to_id, x.evidence, tuple(x.sources)) for x in store.family_links())
+    quarantined = sorted((q.file, q.row_number, q.field, q.rule) for q in store.quarantine(limit=100_000))
+    return store.counts(), store.orphaned_children(), links, batches, quarantined
+
+
+def test_reading_in_worker_processes_gives_the_same_load(
+    store: GraphStore, scenario_dir: Path, tmp_path: Path
+) -> None:
+    """Files parsed by two worker processes (`loaders.reading`) load exactly as parsed here,
+    and a file a worker refuses is reported by name and column, nothing of it written."""
+    broken = tmp_path / "broken_cbp.csv"
+    text = (scenario_dir / CBP_FILE).read_text(encoding="utf-8")
+    broken.write_text(text.replace("STATION_CODE", "STATION", 1), encoding="utf-8")
+    files = [*_files(scenario_dir), broken]
+    reports = {}
+    graphs = []
+    for workers in (2, 0):
+        store.clear()
+        ledger = tmp_path / f"ledger{workers}.sqlite"
+        report = load_paths(files, store, ledger_path=ledger, quiet=True, workers=workers)
+        reports[workers] = [
+            (f.path.name, f.status, f.rows_in, f.loaded, f.quarantined, f.message) for f in report.files
+        ]
+        graphs.append(_graph_of(store))
+    assert reports[2] == reports[0]
+    assert reports[2][-1][1:2] == ("refused",) and "STATION_CODE" in reports[2][-1][-1]
+    assert "broken_cbp.csv" in reports[2][-1][-1]
+    assert graphs[0] == graphs[1] and graphs[0][0].source_records > 0
