@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -70,6 +70,7 @@ COLUMNS = [
     "co_members",
     "family_names",
     "facility_ids",
+    "custody_day_dobs",
 ]
 
 
@@ -90,6 +91,26 @@ def _name_columns(m: Mention) -> dict[str, object]:
         "surname_sounds": sorted(set(s_sounds)),
         "surname_set": surname_set_key(surnames),
     }
+
+
+def estimated_dob(dob: date, on: date) -> date:
+    """The date of birth a clerk estimates from this person's age on day `on`: the day minus the
+    age in years, as `loaders.normalise.dob_from_age` computes it (29 February becomes the 28th)."""
+    age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+    return date(on.year - age, on.month, on.day if (on.month, on.day) != (2, 29) else 28)
+
+
+def _custody_day_dobs(m: Mention, custody_days: set[date]) -> list[str]:
+    """What an age written down on one of the mention's custody days would give as a date of
+    birth: a first name and an age on a station's board that day then agree with it exactly
+    (`loaders.linkage.rules`). A mention that has only an estimated date of birth and no stay
+    carries that estimate itself."""
+    if m.dob is None:
+        return []
+    if not custody_days:
+        estimated = m.dob_precision is not None and m.dob_precision.value == "estimated"
+        return [m.dob.isoformat()] if estimated else []
+    return sorted({estimated_dob(m.dob, day).isoformat() for day in custody_days})
 
 
 def _dob_columns(m: Mention) -> dict[str, object]:
@@ -125,8 +146,10 @@ def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
         for fact in record.memberships:
             units[fact.ref].append(fact.family_unit_id)
         stays: dict[str, set[str]] = defaultdict(set)
+        days: dict[str, set[date]] = defaultdict(set)
         for stay in record.stays:
             stays[stay.ref].add(stay.facility_id)
+            days[stay.ref].add(stay.start.date())
         record_group = f"record:{rk}"
         for m in record.mentions:
             i = len(rows)
@@ -152,6 +175,7 @@ def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
                     "is_child": m.is_child,
                     "family_units": my_units,
                     "facility_ids": sorted(stays[m.ref]),
+                    "custody_day_dobs": _custody_day_dobs(m, days[m.ref]),
                 }
             )
     for i, row in enumerate(rows):

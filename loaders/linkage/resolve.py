@@ -1,5 +1,8 @@
 """Person resolution end to end: mentions in, decisions (persons, merges, possible matches) out.
 
+Deterministic rule pairs (`rules`: a first name and an age on the day custody began) join the
+scored pairs at probability 1.0, ahead of them, under the same merge constraints.
+
 Two passes. The first links on names, dates and family *names*; its persons then let the second
 compare families by *person*: a parent an ORR file names ("Édgar Reyes", no date of birth) is far
 more likely the CBP adult "EDGAR REYEZ BARRIOS" when the child of the one is already resolved to
@@ -21,6 +24,7 @@ import pandas as pd
 
 from loaders.linkage import model as linkage_model
 from loaders.linkage.cluster import Decisions, Thresholds, decide
+from loaders.linkage.rules import day_and_age_pairs
 
 #: Pairs below this are not even kept for review; Splink drops them during prediction.
 SCORE_FLOOR = 0.05
@@ -67,6 +71,7 @@ def resolve_mentions(
     models: list[linkage_model.Model] = []
     decisions: Decisions | None = None
     pairs = pd.DataFrame()
+    ruled = day_and_age_pairs(frame)
     for n in range(1, passes + 1):
         if decisions is not None:
             current = with_family_persons(frame, decisions.person_of)
@@ -78,7 +83,7 @@ def resolve_mentions(
             if saved is not None:
                 saved.parent.mkdir(parents=True, exist_ok=True)
                 model.save(saved)
-        pairs = linkage_model.score(model, SCORE_FLOOR)
+        pairs = pd.concat([ruled, linkage_model.score(model, SCORE_FLOOR)], ignore_index=True)
         decisions = decide(frame, pairs, thresholds)
         models.append(model)
     assert decisions is not None, "passes must be at least 1"
