@@ -71,6 +71,7 @@ COLUMNS = [
     "family_names",
     "facility_ids",
     "custody_day_dobs",
+    "custody_starts",
 ]
 
 
@@ -147,9 +148,11 @@ def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
             units[fact.ref].append(fact.family_unit_id)
         stays: dict[str, set[str]] = defaultdict(set)
         days: dict[str, set[date]] = defaultdict(set)
+        starts: dict[str, set[str]] = defaultdict(set)
         for stay in record.stays:
             stays[stay.ref].add(stay.facility_id)
             days[stay.ref].add(stay.start.date())
+            starts[stay.ref].add(f"{stay.facility_id}|{stay.start.isoformat()}")
         record_group = f"record:{rk}"
         for m in record.mentions:
             i = len(rows)
@@ -176,6 +179,7 @@ def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
                     "family_units": my_units,
                     "facility_ids": sorted(stays[m.ref]),
                     "custody_day_dobs": _custody_day_dobs(m, days[m.ref]),
+                    "custody_starts": sorted(starts[m.ref]),
                 }
             )
     for i, row in enumerate(rows):

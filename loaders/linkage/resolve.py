@@ -1,6 +1,7 @@
 """Person resolution end to end: mentions in, decisions (persons, merges, possible matches) out.
 
-Deterministic rule pairs (`rules`: a first name and an age on the day custody began) join the
+Deterministic rule pairs (`rules`: a first name and an age on the day custody began; from the
+second pass, a named parent and the only adult apprehended with the child's person) join the
 scored pairs at probability 1.0, ahead of them, under the same merge constraints.
 
 Two passes. The first links on names, dates and family *names*; its persons then let the second
@@ -24,7 +25,7 @@ import pandas as pd
 
 from loaders.linkage import model as linkage_model
 from loaders.linkage.cluster import Decisions, Thresholds, decide
-from loaders.linkage.rules import day_and_age_pairs
+from loaders.linkage.rules import apprehended_with_pairs, day_and_age_pairs
 
 #: Pairs below this are not even kept for review; Splink drops them during prediction.
 SCORE_FLOOR = 0.05
@@ -75,6 +76,7 @@ def resolve_mentions(
     for n in range(1, passes + 1):
         if decisions is not None:
             current = with_family_persons(frame, decisions.person_of)
+            ruled = pd.concat([ruled, apprehended_with_pairs(frame, decisions.person_of)], ignore_index=True)
         saved = model_dir / f"linkage_pass{n}.json" if model_dir is not None else None
         if reuse_models and saved is not None and saved.exists():
             model = linkage_model.load(saved, current)

@@ -10,7 +10,15 @@ is the person — when it is the only one (single-best-link, both ways). Two can
 rows claiming one candidate, are ambiguous and left to the model's scores (the review band):
 never a merge.
 
-The rule reads only `CanonicalRecord` facts (names, the estimated date of birth, stays), so a
+A parent an ORR file names ("Zoila Aguilar", mother; no date of birth) is blocked against the
+CBP adult by the relative's name in the family unit, but when the parent's unit number was
+deleted at prosecution that adult has no relatives on record, and nothing else blocks the pair.
+The child's own record still places the family: its person (resolved by the first pass) entered
+custody at a station at a minute, and the parent was apprehended with it. An adult whose custody
+began at that station at that minute, with the first-name sound and a surname of the named
+parent, is that parent — when exactly one person fits (`apprehended_with_pairs`).
+
+The rules read only `CanonicalRecord` facts (names, the estimated date of birth, stays), so a
 source onboarded through a mapping file with the same shape is linked the same way.
 """
 
@@ -22,6 +30,11 @@ import pandas as pd
 
 #: The rule's name, as merges and possible matches explain themselves.
 DAY_AND_AGE = "only mention in custody from the day the age was stated, same first-name sound and age"
+
+#: The second rule's name (see the module docstring).
+APPREHENDED_WITH = (
+    "the only adult whose custody began with the naming relative's, same first-name sound and a surname"
+)
 
 #: Columns of the pairs the rules give (those `cluster.decide` reads).
 RULE_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "gamma_given", "explanation"]
@@ -62,19 +75,72 @@ def day_and_age_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     rows = rows[~rows["key"].duplicated(keep=False)]
     anchors = anchors[~anchors["key"].duplicated(keep=False)]
     pairs = rows.merge(anchors, on="key", suffixes=("_t", "_a"))
-    left = pairs[["unique_id_t", "unique_id_a"]].min(axis=1)
-    right = pairs[["unique_id_t", "unique_id_a"]].max(axis=1)
     explanations = [
         json.dumps({"rule": DAY_AND_AGE, "first name sound": sound, "date of birth from the age": dob})
         for sound, dob in zip(pairs["given1_sound_t"], pairs["custody_day_dobs_t"], strict=True)
     ]
+    return _pairs(pairs["unique_id_t"], pairs["unique_id_a"], explanations)
+
+
+def _pairs(left: pd.Series, right: pd.Series, explanations: list[str]) -> pd.DataFrame:
+    """Rule pairs in `RULE_COLUMNS`, the smaller unique_id on the left as Splink writes them."""
+    both = pd.DataFrame({"a": left.to_numpy(), "b": right.to_numpy()})
     return pd.DataFrame(
         {
-            "unique_id_l": left.astype("int64"),
-            "unique_id_r": right.astype("int64"),
+            "unique_id_l": both.min(axis=1).astype("int64"),
+            "unique_id_r": both.max(axis=1).astype("int64"),
             "match_probability": 1.0,
             "gamma_given": SAME_SOUND_LEVEL,
             "explanation": explanations,
         },
         columns=RULE_COLUMNS,
     )
+
+
+def apprehended_with_pairs(frame: pd.DataFrame, person_of: pd.Series) -> pd.DataFrame:
+    """Pairs (named relative without custody, the only adult apprehended with its record's people).
+
+    Args:
+        frame: the mentions frame, with `custody_starts` (`facility|start` of each stay).
+        person_of: unique_id → person from the pass before (`Decisions.person_of`).
+
+    Returns:
+        `RULE_COLUMNS`, as `day_and_age_pairs`.
+    """
+    person = person_of.to_numpy()
+    no_stay = frame["custody_starts"].map(len) == 0
+    named = frame[
+        no_stay
+        & frame["given1_sound"].notna()
+        & (frame["surname_sounds"].map(len) > 0)
+        & (frame["is_child"] != True)  # noqa: E712 - None (unknown) stays in
+        & (frame["co_members"].map(len) > 0)
+    ]
+    relatives = named[["unique_id", "co_members"]].explode("co_members")
+    relatives = relatives.assign(relative_person=person[relatives["co_members"].to_numpy(dtype="int64")])
+    starts = frame[["unique_id", "custody_starts"]].explode("custody_starts").dropna()
+    starts = starts.assign(person=person[starts["unique_id"].to_numpy(dtype="int64")])
+    person_starts = starts[["person", "custody_starts"]].drop_duplicates()
+    wanted = relatives.merge(person_starts, left_on="relative_person", right_on="person")
+    adults = starts[(frame["is_child"] == False).loc[starts.index].to_numpy()]  # noqa: E712
+    found = wanted[["unique_id", "relative_person", "custody_starts"]].merge(
+        adults.rename(columns={"unique_id": "candidate"}), on="custody_starts"
+    )
+    uid, cand = found["unique_id"].to_numpy(dtype="int64"), found["candidate"].to_numpy(dtype="int64")
+    given = frame["given1_sound"].to_numpy()
+    surnames, sex = frame["surname_sounds"].to_numpy(), frame["sex"].to_numpy()
+    fits = [
+        given[m] == given[a]
+        and not set(surnames[m]).isdisjoint(surnames[a])
+        and not (isinstance(sex[m], str) and isinstance(sex[a], str) and sex[m] != sex[a])
+        and person[a] != person[m]
+        for m, a in zip(uid.tolist(), cand.tolist(), strict=True)
+    ]
+    found = found[fits]
+    found = found[~found["person"].isin(set(found["relative_person"]))]
+    one = found.groupby("unique_id")["person"].transform("nunique") == 1
+    chosen = found[one].sort_values(["unique_id", "candidate"]).drop_duplicates("unique_id")
+    explanations = [
+        json.dumps({"rule": APPREHENDED_WITH, "custody began": start}) for start in chosen["custody_starts"]
+    ]
+    return _pairs(chosen["unique_id"], chosen["candidate"], explanations)
