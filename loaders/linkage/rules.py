@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 #: The rule's name, as merges and possible matches explain themselves.
@@ -136,7 +137,7 @@ def apprehended_with_pairs(frame: pd.DataFrame, person_of: pd.Series) -> pd.Data
         and person[a] != person[m]
         for m, a in zip(uid.tolist(), cand.tolist(), strict=True)
     ]
-    found = found[fits]
+    found = found[np.asarray(fits, dtype=bool)]
     found = found[~found["person"].isin(set(found["relative_person"]))]
     one = found.groupby("unique_id")["person"].transform("nunique") == 1
     chosen = found[one].sort_values(["unique_id", "candidate"]).drop_duplicates("unique_id")
