@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph.model import ReleaseReason
 from loaders.gcpause import gc_paused
 from loaders.linkage.spanish import (
     given_tokens,
@@ -72,6 +73,7 @@ COLUMNS = [
     "facility_ids",
     "custody_day_dobs",
     "custody_starts",
+    "transferred_out",
 ]
 
 
@@ -149,7 +151,10 @@ def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
         stays: dict[str, set[str]] = defaultdict(set)
         days: dict[str, set[date]] = defaultdict(set)
         starts: dict[str, set[str]] = defaultdict(set)
+        handed: dict[str, set[str]] = defaultdict(set)
         for stay in record.stays:
+            if stay.end is not None and stay.release_reason == ReleaseReason.TRANSFERRED:
+                handed[stay.ref].add(stay.end.isoformat())
             stays[stay.ref].add(stay.facility_id)
             days[stay.ref].add(stay.start.date())
             starts[stay.ref].add(f"{stay.facility_id}|{stay.start.isoformat()}")
@@ -180,6 +185,7 @@ def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
                     "facility_ids": sorted(stays[m.ref]),
                     "custody_day_dobs": _custody_day_dobs(m, days[m.ref]),
                     "custody_starts": sorted(starts[m.ref]),
+                    "transferred_out": sorted(handed[m.ref]),
                 }
             )
     for i, row in enumerate(rows):

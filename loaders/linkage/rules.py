@@ -18,6 +18,14 @@ custody at a station at a minute, and the parent was apprehended with it. An adu
 began at that station at that minute, with the first-name sound and a surname of the named
 parent, is that parent — when exactly one person fits (`apprehended_with_pairs`).
 
+An ICE detention row has no name: it joins its person through an A-number or ICE's own ids.
+When the A-number of either side has one typo (a digit or two swapped), the ICE person stands
+alone with all its placements. Custody itself is continuous, though: the sending agency's stay
+ended "transferred" and ICE booked the person in within hours. A nameless mention booked in at
+most `HANDOVER` after the transfer out of the only mention with an A-number one typo away, the
+same birth year, sex and country — and claimed by no other — is that person
+(`handed_over_pairs`).
+
 The rules read only `CanonicalRecord` facts (names, the estimated date of birth, stays), so a
 source onboarded through a mapping file with the same shape is linked the same way.
 """
@@ -36,6 +44,15 @@ DAY_AND_AGE = "only mention in custody from the day the age was stated, same fir
 APPREHENDED_WITH = (
     "the only adult whose custody began with the naming relative's, same first-name sound and a surname"
 )
+
+#: The third rule's name.
+HANDED_OVER = (
+    "booked in after the only transfer out of a mention with an A-number one typo away, "
+    "same birth year, sex and country"
+)
+
+#: Longest measured hand-over from the sending agency to ICE (transport) is hours; a day bounds it.
+HANDOVER = pd.Timedelta(hours=24)
 
 #: Columns of the pairs the rules give (those `cluster.decide` reads).
 RULE_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "gamma_given", "explanation"]
@@ -145,3 +162,56 @@ def apprehended_with_pairs(frame: pd.DataFrame, person_of: pd.Series) -> pd.Data
         json.dumps({"rule": APPREHENDED_WITH, "custody began": start}) for start in chosen["custody_starts"]
     ]
     return _pairs(chosen["unique_id"], chosen["candidate"], explanations)
+
+
+def one_typo(a: str, b: str) -> bool:
+    """Equal-length identifiers one digit apart, or with two neighbouring digits swapped."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def handed_over_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pairs (nameless mention, the only mention transferred out to it with a near A-number).
+
+    Args:
+        frame: the mentions frame, with `custody_starts` and `transferred_out`.
+
+    Returns:
+        `RULE_COLUMNS`, as `day_and_age_pairs`.
+    """
+    same = ["dob_year", "sex", "country"]
+    known = frame["a_number"].notna() & frame[same].notna().all(axis=1)
+    nameless = frame[known & frame["given1"].isna() & frame["surname1"].isna()]
+    senders = frame[known & (frame["given1"].notna() | frame["surname1"].notna())]
+    booked = nameless[["unique_id", "identifiers", "a_number", *same, "custody_starts"]].explode(
+        "custody_starts"
+    )
+    booked = booked.dropna(subset=["custody_starts"])
+    booked["start"] = pd.to_datetime(booked["custody_starts"].str.split("|", n=1).str[1])
+    booked["claimant"] = [
+        ids[0] if ids else f"uid:{u}"
+        for ids, u in zip(booked["identifiers"], booked["unique_id"], strict=True)
+    ]
+    out = senders[["unique_id", "a_number", *same, "transferred_out"]].explode("transferred_out").dropna()
+    out["end"] = pd.to_datetime(out["transferred_out"])
+    found = pd.concat(
+        [booked.assign(day=(booked["start"] - pd.Timedelta(days=d)).dt.date) for d in (0, 1)],
+        ignore_index=True,
+    ).merge(out.assign(day=out["end"].dt.date), on=[*same, "day"], suffixes=("", "_s"))
+    gap = found["start"] - found["end"]
+    found = found[(gap >= pd.Timedelta(0)) & (gap <= HANDOVER)]
+    near = [one_typo(a, b) for a, b in zip(found["a_number"], found["a_number_s"], strict=True)]
+    found = found[np.asarray(near, dtype=bool)].drop_duplicates(["claimant", "unique_id_s"])
+    single = (found.groupby("claimant")["unique_id_s"].transform("nunique") == 1) & (
+        found.groupby("unique_id_s")["claimant"].transform("nunique") == 1
+    )
+    chosen = found[single].sort_values(["claimant", "unique_id"]).drop_duplicates("claimant")
+    explanations = [
+        json.dumps({"rule": HANDED_OVER, "transferred out": end, "booked in": start.isoformat()})
+        for end, start in zip(chosen["transferred_out"], chosen["start"], strict=True)
+    ]
+    return _pairs(chosen["unique_id"], chosen["unique_id_s"], explanations)

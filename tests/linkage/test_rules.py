@@ -4,14 +4,22 @@ and merges resting on a name alone wait for review."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from graph.model import Agency
+from graph.model import Agency, DobPrecision, ReleaseReason
 from loaders.linkage.cluster import Thresholds, decide
 from loaders.linkage.mentions import mentions_frame
-from loaders.linkage.rules import APPREHENDED_WITH, DAY_AND_AGE, apprehended_with_pairs, day_and_age_pairs
+from loaders.linkage.rules import (
+    APPREHENDED_WITH,
+    DAY_AND_AGE,
+    HANDED_OVER,
+    apprehended_with_pairs,
+    day_and_age_pairs,
+    handed_over_pairs,
+    one_typo,
+)
 from loaders.normalise import dob_from_age
 from loaders.records import CanonicalRecord, Mention, StayFact
 from tests.linkage.handmade import person, record
@@ -128,3 +136,73 @@ def test_a_merge_resting_on_a_name_alone_waits_for_review() -> None:
     assert decisions.person_of[0] != decisions.person_of[1]
     assert decisions.person_of[1] == decisions.person_of[2]
     assert linked(decisions.possible) == {(0, 1)}
+
+
+def ice_row(record_id: str, a_number: str, booked_in: datetime, key: str = "ice-1") -> CanonicalRecord:
+    """An ICE detention row: no name, an A-number, a birth year, ICE's own person key."""
+    mention = Mention(
+        dob=date(1985, 1, 1),
+        dob_precision=DobPrecision.YEAR,
+        sex="F",
+        country="Guatemala",
+        a_number=a_number,
+        identifiers=[f"ice_ddp:{key}"],
+    )
+    stay = StayFact(facility_id="BELCOTX", agency=Agency.ICE, start=booked_in, stay_key=record_id)
+    return record("ice_ddp", record_id, [mention]).model_copy(update={"stays": [stay]})
+
+
+def sent_to_ice(record_id: str, a_number: str, out: datetime) -> CanonicalRecord:
+    """A USMS prisoner (a name, a date of birth) whose custody ended 'transferred' at `out`."""
+    prisoner = person("MARLENY", "XOL CAAL", "1985-02-11", "F", a_number=a_number)
+    stay = StayFact(
+        facility_id="GREGGTX",
+        agency=Agency.USMS,
+        start=out - timedelta(days=10),
+        end=out,
+        release_reason=ReleaseReason.TRANSFERRED,
+        stay_key=record_id,
+    )
+    return record("usms", record_id, [prisoner]).model_copy(update={"stays": [stay]})
+
+
+HANDED_OUT = datetime(2018, 5, 5, 17, 49)
+
+
+def test_a_nameless_row_joins_the_only_transfer_out_with_an_a_number_one_typo_away() -> None:
+    records = [
+        sent_to_ice("R1", "A200009158", HANDED_OUT),
+        ice_row("1", "A200009518", HANDED_OUT + timedelta(hours=4)),  # two digits swapped
+        ice_row("2", "A200009518", HANDED_OUT + timedelta(days=9)),  # a later placement, same person key
+    ]
+    frame = mentions_frame(records)
+    pairs = handed_over_pairs(frame)
+    assert linked(pairs) == {(uid(frame, "R1"), uid(frame, "1"))}
+    assert json.loads(pairs["explanation"].iloc[0])["rule"] == HANDED_OVER
+
+
+def test_a_nameless_row_far_in_time_or_number_or_with_two_senders_joins_nothing() -> None:
+    later = [
+        sent_to_ice("R1", "A200009158", HANDED_OUT),
+        ice_row("1", "A200009158", HANDED_OUT + timedelta(days=2)),
+    ]
+    assert handed_over_pairs(mentions_frame(later)).empty
+    far = [
+        sent_to_ice("R1", "A200009158", HANDED_OUT),
+        ice_row("1", "A200009999", HANDED_OUT + timedelta(hours=4)),
+    ]
+    assert handed_over_pairs(mentions_frame(far)).empty
+    two = [
+        sent_to_ice("R1", "A200009158", HANDED_OUT),
+        sent_to_ice("R2", "A200009150", HANDED_OUT + timedelta(hours=1)),
+        ice_row("1", "A200009159", HANDED_OUT + timedelta(hours=4)),
+    ]
+    assert handed_over_pairs(mentions_frame(two)).empty
+
+
+def test_one_typo_is_one_digit_or_two_neighbours_swapped() -> None:
+    assert one_typo("A200009158", "A200009159")
+    assert one_typo("A200009158", "A200009518")
+    assert not one_typo("A200009158", "A200009581")
+    assert not one_typo("A200009158", "A20000915")
+    assert not one_typo("A200009158", "A200009158")
