@@ -27,6 +27,7 @@ import pandas as pd
 from loaders.linkage import model as linkage_model
 from loaders.linkage.cluster import Decisions, Thresholds, decide
 from loaders.linkage.rules import apprehended_with_pairs, day_and_age_pairs, handed_over_pairs
+from loaders.linkage.stages import stage
 
 #: Pairs below this are not even kept for review; Splink drops them during prediction.
 SCORE_FLOOR = 0.05
@@ -73,11 +74,14 @@ def resolve_mentions(
     models: list[linkage_model.Model] = []
     decisions: Decisions | None = None
     pairs = pd.DataFrame()
-    ruled = pd.concat([day_and_age_pairs(frame), handed_over_pairs(frame)], ignore_index=True)
+    with stage("rules"):
+        ruled = pd.concat([day_and_age_pairs(frame), handed_over_pairs(frame)], ignore_index=True)
     for n in range(1, passes + 1):
         if decisions is not None:
             current = with_family_persons(frame, decisions.person_of)
-            ruled = pd.concat([ruled, apprehended_with_pairs(frame, decisions.person_of)], ignore_index=True)
+            with stage("rules"):
+                found = apprehended_with_pairs(frame, decisions.person_of)
+            ruled = pd.concat([ruled, found], ignore_index=True)
         saved = model_dir / f"linkage_pass{n}.json" if model_dir is not None else None
         if reuse_models and saved is not None and saved.exists():
             model = linkage_model.load(saved, current)
