@@ -1,7 +1,8 @@
 """Person resolution end to end: mentions in, decisions (persons, merges, possible matches) out.
 
 Deterministic rule pairs (`rules`: a first name and an age on the day custody began; a nameless
-ICE row booked in after the transfer out of a near A-number; from the second pass, a named parent
+ICE row booked in after the transfer out of a near A-number; a named mention whose custody began
+the minute a fitting one's ended "transferred"; from the second pass, a named parent
 and the only adult apprehended with the child's person) are decided with the scored pairs, at
 probability 1.0 so ahead of them, under the same merge constraints.
 
@@ -26,7 +27,12 @@ import pandas as pd
 
 from loaders.linkage import model as linkage_model
 from loaders.linkage.cluster import Decisions, Thresholds, decide
-from loaders.linkage.rules import apprehended_with_pairs, day_and_age_pairs, handed_over_pairs
+from loaders.linkage.rules import (
+    apprehended_with_pairs,
+    day_and_age_pairs,
+    handed_over_pairs,
+    transferred_pairs,
+)
 from loaders.linkage.stages import stage
 
 #: Pairs below this are not even kept for review; Splink drops them during prediction.
@@ -75,7 +81,8 @@ def resolve_mentions(
     decisions: Decisions | None = None
     pairs = pd.DataFrame()
     with stage("rules"):
-        ruled = pd.concat([day_and_age_pairs(frame), handed_over_pairs(frame)], ignore_index=True)
+        first = [day_and_age_pairs(frame), handed_over_pairs(frame), transferred_pairs(frame)]
+        ruled = pd.concat(first, ignore_index=True)
     for n in range(1, passes + 1):
         if decisions is not None:
             current = with_family_persons(frame, decisions.person_of)

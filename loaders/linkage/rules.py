@@ -26,6 +26,13 @@ most `HANDOVER` after the transfer out of the only mention with an A-number one 
 same birth year, sex and country — and claimed by no other — is that person
 (`handed_over_pairs`).
 
+A hand-over between two agencies that write names (CBP to the US Marshals) is exact: the
+prisoner's custody begins the minute the station's ended "transferred". A named mention whose
+custody began the minute the custody of the only fitting mention ended that way — the same
+first-name sound or a given name in common, a surname in common, birth years within one, no
+contradicting sex — and which no other mention fits is that person (`transferred_pairs`): a
+date of birth written day-first or an age instead of a date no longer keeps them apart.
+
 The rules read only `CanonicalRecord` facts (names, the estimated date of birth, stays), so a
 source onboarded through a mapping file with the same shape is linked the same way.
 """
@@ -49,6 +56,12 @@ APPREHENDED_WITH = (
 HANDED_OVER = (
     "booked in after the only transfer out of a mention with an A-number one typo away, "
     "same birth year, sex and country"
+)
+
+#: The fourth rule's name.
+TRANSFERRED = (
+    "custody began the minute the only fitting mention's ended 'transferred': first-name sound or "
+    "a given name, a surname, birth year within one"
 )
 
 #: Longest measured hand-over from the sending agency to ICE (transport) is hours; a day bounds it.
@@ -214,4 +227,48 @@ def handed_over_pairs(frame: pd.DataFrame) -> pd.DataFrame:
         json.dumps({"rule": HANDED_OVER, "transferred out": end, "booked in": start.isoformat()})
         for end, start in zip(chosen["transferred_out"], chosen["start"], strict=True)
     ]
+    return _pairs(chosen["unique_id"], chosen["unique_id_s"], explanations)
+
+
+def transferred_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pairs (named mention, the only named mention whose custody ended 'transferred' as its began).
+
+    Args:
+        frame: the mentions frame, with `custody_starts` and `transferred_out`.
+
+    Returns:
+        `RULE_COLUMNS`, as `day_and_age_pairs`.
+    """
+    named = frame[frame["given1_sound"].notna() & (frame["surname_sounds"].map(len) > 0)]
+    began = named[["unique_id", "custody_starts"]].explode("custody_starts").dropna()
+    began["at"] = began["custody_starts"].str.split("|", n=1).str[1]
+    ended = named[["unique_id", "transferred_out"]].explode("transferred_out").dropna()
+    found = began.merge(ended, left_on="at", right_on="transferred_out", suffixes=("", "_s"))
+    r, s = (found[c].to_numpy(dtype="int64") for c in ("unique_id", "unique_id_s"))
+    cols = {
+        c: frame[c].to_numpy()
+        for c in ("record_key", "given1_sound", "given_sounds", "surname_sounds", "sex")
+    }
+    years = frame["dob_year"].to_numpy(dtype="float64", na_value=np.nan)
+    fits = [
+        cols["record_key"][a] != cols["record_key"][b]
+        and (
+            cols["given1_sound"][a] == cols["given1_sound"][b]
+            or bool(set(cols["given_sounds"][a]) & set(cols["given_sounds"][b]))
+        )
+        and bool(set(cols["surname_sounds"][a]) & set(cols["surname_sounds"][b]))
+        and abs(years[a] - years[b]) <= 1
+        and not (
+            isinstance(cols["sex"][a], str)
+            and isinstance(cols["sex"][b], str)
+            and cols["sex"][a] != cols["sex"][b]
+        )
+        for a, b in zip(r.tolist(), s.tolist(), strict=True)
+    ]
+    found = found[np.asarray(fits, dtype=bool)].drop_duplicates(["unique_id", "unique_id_s"])
+    single = (found.groupby("unique_id")["unique_id_s"].transform("nunique") == 1) & (
+        found.groupby("unique_id_s")["unique_id"].transform("nunique") == 1
+    )
+    chosen = found[single]
+    explanations = [json.dumps({"rule": TRANSFERRED, "custody handed over": at}) for at in chosen["at"]]
     return _pairs(chosen["unique_id"], chosen["unique_id_s"], explanations)

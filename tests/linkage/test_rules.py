@@ -15,10 +15,12 @@ from loaders.linkage.rules import (
     APPREHENDED_WITH,
     DAY_AND_AGE,
     HANDED_OVER,
+    TRANSFERRED,
     apprehended_with_pairs,
     day_and_age_pairs,
     handed_over_pairs,
     one_typo,
+    transferred_pairs,
 )
 from loaders.normalise import dob_from_age
 from loaders.records import CanonicalRecord, Mention, StayFact
@@ -206,3 +208,47 @@ def test_one_typo_is_one_digit_or_two_neighbours_swapped() -> None:
     assert not one_typo("A200009158", "A200009581")
     assert not one_typo("A200009158", "A20000915")
     assert not one_typo("A200009158", "A200009158")
+
+
+def at_station(record_id: str, given: str, surnames: str, out: datetime, sex: str = "F") -> CanonicalRecord:
+    """A CBP apprehension (age only: no date of birth) whose custody ended 'transferred' at `out`."""
+    born, precision = dob_from_age("33", out.date())
+    mention = Mention(given_names=given, surnames=surnames, dob=born, dob_precision=precision, sex=sex)
+    stay = StayFact(
+        facility_id=STATION,
+        agency=Agency.CBP,
+        start=out - timedelta(days=2),
+        end=out,
+        release_reason=ReleaseReason.TRANSFERRED,
+        stay_key=record_id,
+    )
+    return record("cbp_e3", record_id, [mention]).model_copy(update={"stays": [stay]})
+
+
+def prisoner(record_id: str, booked: datetime) -> CanonicalRecord:
+    stay = StayFact(facility_id="GREGGTX", agency=Agency.USMS, start=booked, stay_key=record_id)
+    rec = record("usms", record_id, [person("MARLENY", "XOL CAAL", "1985-02-11", "F")])
+    return rec.model_copy(update={"stays": [stay]})
+
+
+def test_a_named_mention_joins_the_only_fitting_one_whose_custody_ended_as_its_began() -> None:
+    frame = mentions_frame(
+        [
+            at_station("EV1", "Marleni", "Xol", HANDED_OUT),
+            at_station("EV2", "Pedro", "Xol Caal", HANDED_OUT, sex="M"),  # handed over with her
+            prisoner("R1", HANDED_OUT),
+        ]
+    )
+    pairs = transferred_pairs(frame)
+    assert linked(pairs) == {(uid(frame, "EV1"), uid(frame, "R1"))}
+    assert json.loads(pairs["explanation"].iloc[0])["rule"] == TRANSFERRED
+
+
+def test_a_named_mention_with_two_fitting_senders_or_a_minute_apart_joins_nothing() -> None:
+    two = [at_station("EV1", "Marleni", "Xol", HANDED_OUT), at_station("EV2", "Marleny", "Caal", HANDED_OUT)]
+    assert transferred_pairs(mentions_frame([*two, prisoner("R1", HANDED_OUT)])).empty
+    later = [
+        at_station("EV1", "Marleni", "Xol", HANDED_OUT),
+        prisoner("R1", HANDED_OUT + timedelta(minutes=1)),
+    ]
+    assert transferred_pairs(mentions_frame(later)).empty
