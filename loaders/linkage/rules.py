@@ -16,7 +16,8 @@ deleted at prosecution that adult has no relatives on record, and nothing else b
 The child's own record still places the family: its person (resolved by the first pass) entered
 custody at a station at a minute, and the parent was apprehended with it. An adult whose custody
 began at that station at that minute, with the first-name sound and a surname of the named
-parent, is that parent — when exactly one person fits (`apprehended_with_pairs`).
+parent (one of the two may carry a typo), is that parent — when exactly one person fits
+(`apprehended_with_pairs`).
 
 An ICE detention row has no name: it joins its person through an A-number or ICE's own ids.
 When the A-number of either side has one typo (a digit or two swapped), the ICE person stands
@@ -49,7 +50,8 @@ DAY_AND_AGE = "only mention in custody from the day the age was stated, same fir
 
 #: The second rule's name (see the module docstring).
 APPREHENDED_WITH = (
-    "the only adult whose custody began with the naming relative's, same first-name sound and a surname"
+    "the only adult whose custody began with the naming relative's, same first-name sound and a "
+    "surname (one of the two may have a typo)"
 )
 
 #: The third rule's name.
@@ -158,11 +160,19 @@ def apprehended_with_pairs(frame: pd.DataFrame, person_of: pd.Series) -> pd.Data
         adults.rename(columns={"unique_id": "candidate"}), on="custody_starts"
     )
     uid, cand = found["unique_id"].to_numpy(dtype="int64"), found["candidate"].to_numpy(dtype="int64")
-    given = frame["given1_sound"].to_numpy()
+    given, sound = frame["given1"].to_numpy(), frame["given1_sound"].to_numpy()
     surnames, sex = frame["surname_sounds"].to_numpy(), frame["sex"].to_numpy()
+    keys = [
+        [k for k in pair if isinstance(k, str)]
+        for pair in zip(frame["surname1"], frame["surname2"], strict=True)
+    ]
     fits = [
-        given[m] == given[a]
-        and not set(surnames[m]).isdisjoint(surnames[a])
+        _names_fit(
+            (given[m], given[a]),
+            (sound[m], sound[a]),
+            (set(surnames[m]), set(surnames[a])),
+            (keys[m], keys[a]),
+        )
         and not (isinstance(sex[m], str) and isinstance(sex[a], str) and sex[m] != sex[a])
         and person[a] != person[m]
         for m, a in zip(uid.tolist(), cand.tolist(), strict=True)
@@ -178,13 +188,36 @@ def apprehended_with_pairs(frame: pd.DataFrame, person_of: pd.Series) -> pd.Data
 
 
 def one_typo(a: str, b: str) -> bool:
-    """Equal-length identifiers one digit apart, or with two neighbouring digits swapped."""
+    """Strings one edit apart: a character changed, dropped or added, or two neighbours swapped
+    (Damerau-Levenshtein distance 1). Normalised A-numbers all have ten characters, so for them
+    only a changed digit or a swap counts."""
+    if len(a) < len(b):
+        a, b = b, a
+    if len(a) == len(b) + 1:
+        return any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
     if len(a) != len(b):
         return False
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     if len(diff) == 1:
         return True
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def _names_fit(
+    given: tuple[str, str],
+    g_sound: tuple[str, str],
+    surnames: tuple[set[str], set[str]],
+    s_keys: tuple[list[str], list[str]],
+) -> bool:
+    """The same first-name sound and a surname in common, allowing a typo in one of the two
+    (`one_typo` on the spelling keys: Gracia/García, Adnrea/Andrea)."""
+    given_same = g_sound[0] == g_sound[1]
+    surname_same = not surnames[0].isdisjoint(surnames[1])
+    if given_same and surname_same:
+        return True
+    if given_same:
+        return any(one_typo(x, y) for x in s_keys[0] for y in s_keys[1])
+    return surname_same and bool(given[0]) and bool(given[1]) and one_typo(given[0], given[1])
 
 
 def handed_over_pairs(frame: pd.DataFrame) -> pd.DataFrame:
