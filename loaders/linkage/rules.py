@@ -5,10 +5,10 @@ identifier. Against Splink's candidates, true and false pairs score alike (≈0.
 name and a year), so the model rightly leaves them for review. But the row was written on the
 day its person entered custody, and the age it states fixes the date of birth a clerk would
 estimate that day (`mentions.estimated_dob`). A mention of another source whose custody began
-that day, with a first name of the same sound and a date of birth giving that age on that day,
-is the person — when it is the only one (single-best-link, both ways). Two candidates, or two
-rows claiming one candidate, are ambiguous and left to the model's scores (the review band):
-never a merge.
+that day, with a first name of the same sound (or one typo away: Kevin/Kveni) and a date of
+birth giving that age on that day, is the person — when it is the only one (single-best-link,
+both ways). Two candidates, or two rows claiming one candidate, are ambiguous and left to the
+model's scores (the review band): never a merge.
 
 A parent an ORR file names ("Zoila Aguilar", mother; no date of birth) is blocked against the
 CBP adult by the relative's name in the family unit, but when the parent's unit number was
@@ -46,7 +46,10 @@ import numpy as np
 import pandas as pd
 
 #: The rule's name, as merges and possible matches explain themselves.
-DAY_AND_AGE = "only mention in custody from the day the age was stated, same first-name sound and age"
+DAY_AND_AGE = (
+    "only mention in custody from the day the age was stated, with that age and the first-name sound "
+    "(or one typo away)"
+)
 
 #: The second rule's name (see the module docstring).
 APPREHENDED_WITH = (
@@ -100,17 +103,29 @@ def day_and_age_pairs(frame: pd.DataFrame) -> pd.DataFrame:
         explanation naming the rule.
     """
     thin = _thin(frame)
-    keyed = frame[["unique_id", "given1_sound", "custody_day_dobs"]].explode("custody_day_dobs").dropna()
-    keyed = keyed.assign(key=keyed["given1_sound"] + "|" + keyed["custody_day_dobs"].astype(str))
+    keyed = frame[["unique_id", "given1", "given1_sound", "custody_day_dobs"]].explode("custody_day_dobs")
+    keyed = keyed.dropna(subset=["given1", "custody_day_dobs"])
     is_thin = thin.loc[keyed.index].to_numpy()
     stayed = (frame["facility_ids"].map(len) > 0).loc[keyed.index].to_numpy()
-    rows, anchors = keyed[is_thin], keyed[stayed & ~is_thin]
-    rows = rows[~rows["key"].duplicated(keep=False)]
-    anchors = anchors[~anchors["key"].duplicated(keep=False)]
-    pairs = rows.merge(anchors, on="key", suffixes=("_t", "_a"))
+    pairs = keyed[is_thin].merge(keyed[stayed & ~is_thin], on="custody_day_dobs", suffixes=("_t", "_a"))
+    fits = [
+        sound_t == sound_a or one_typo(given_t, given_a)
+        for given_t, given_a, sound_t, sound_a in zip(
+            pairs["given1_t"],
+            pairs["given1_a"],
+            pairs["given1_sound_t"],
+            pairs["given1_sound_a"],
+            strict=True,
+        )
+    ]
+    pairs = pairs[np.asarray(fits, dtype=bool)].drop_duplicates(["unique_id_t", "unique_id_a"])
+    single = (pairs.groupby("unique_id_t")["unique_id_a"].transform("nunique") == 1) & (
+        pairs.groupby("unique_id_a")["unique_id_t"].transform("nunique") == 1
+    )
+    pairs = pairs[single]
     explanations = [
-        json.dumps({"rule": DAY_AND_AGE, "first name sound": sound, "date of birth from the age": dob})
-        for sound, dob in zip(pairs["given1_sound_t"], pairs["custody_day_dobs_t"], strict=True)
+        json.dumps({"rule": DAY_AND_AGE, "first names": [a, b], "date of birth from the age": dob})
+        for a, b, dob in zip(pairs["given1_t"], pairs["given1_a"], pairs["custody_day_dobs"], strict=True)
     ]
     return _pairs(pairs["unique_id_t"], pairs["unique_id_a"], explanations)
 
