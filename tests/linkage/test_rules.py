@@ -154,18 +154,24 @@ def ice_row(record_id: str, a_number: str, booked_in: datetime, key: str = "ice-
     return record("ice_ddp", record_id, [mention]).model_copy(update={"stays": [stay]})
 
 
-def sent_to_ice(record_id: str, a_number: str, out: datetime) -> CanonicalRecord:
-    """A USMS prisoner (a name, a date of birth) whose custody ended 'transferred' at `out`."""
-    prisoner = person("MARLENY", "XOL CAAL", "1985-02-11", "F", a_number=a_number)
+def transferred_out(system: str, record_id: str, subject: Mention, out: datetime) -> CanonicalRecord:
+    """A row of `system` whose subject's custody (at `STATION`) ended 'transferred' at `out`."""
+    agency = Agency.USMS if system == "usms" else Agency.CBP
     stay = StayFact(
-        facility_id="GREGGTX",
-        agency=Agency.USMS,
-        start=out - timedelta(days=10),
+        facility_id=STATION,
+        agency=agency,
+        start=out - timedelta(days=2),
         end=out,
         release_reason=ReleaseReason.TRANSFERRED,
         stay_key=record_id,
     )
-    return record("usms", record_id, [prisoner]).model_copy(update={"stays": [stay]})
+    return record(system, record_id, [subject]).model_copy(update={"stays": [stay]})
+
+
+def sent_to_ice(record_id: str, a_number: str, out: datetime) -> CanonicalRecord:
+    """A USMS prisoner (a name, a date of birth) whose custody ended 'transferred' at `out`."""
+    subject = person("MARLENY", "XOL CAAL", "1985-02-11", "F", a_number=a_number)
+    return transferred_out("usms", record_id, subject, out)
 
 
 HANDED_OUT = datetime(2018, 5, 5, 17, 49)
@@ -215,15 +221,7 @@ def at_station(record_id: str, given: str, surnames: str, out: datetime, sex: st
     """A CBP apprehension (age only: no date of birth) whose custody ended 'transferred' at `out`."""
     born, precision = dob_from_age("33", out.date())
     mention = Mention(given_names=given, surnames=surnames, dob=born, dob_precision=precision, sex=sex)
-    stay = StayFact(
-        facility_id=STATION,
-        agency=Agency.CBP,
-        start=out - timedelta(days=2),
-        end=out,
-        release_reason=ReleaseReason.TRANSFERRED,
-        stay_key=record_id,
-    )
-    return record("cbp_e3", record_id, [mention]).model_copy(update={"stays": [stay]})
+    return transferred_out("cbp_e3", record_id, mention, out)
 
 
 def prisoner(record_id: str, booked: datetime) -> CanonicalRecord:
