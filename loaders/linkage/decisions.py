@@ -24,6 +24,7 @@ import pandas as pd
 from graph.errors import NotFoundError
 from graph.model import LinkStatus, Review, stable_id
 from graph.store import GraphStore
+from loaders.linkage.rules import one_typo
 
 #: Who the automatic merges are logged as in the review history.
 RESOLVER = "lineage resolve"
@@ -100,6 +101,7 @@ class _People:
         self.sex = [{x} if isinstance(x, str) else set() for x in frame["sex"]]
         self.child = [{bool(x)} if x is not None and not pd.isna(x) else set() for x in frame["is_child"]]
         self.given = [set(x) for x in frame["given_sounds"]]
+        self.spelled = [set(x) for x in frame["given_tokens"]]
         self.surname = [set(x) for x in frame["surname_sounds"]]
         self.tags: list[set[tuple[int, str]]] = [set() for _ in range(n)]
 
@@ -112,23 +114,30 @@ class _People:
     def union(self, a: int, b: int) -> None:
         keep, gone = min(a, b), max(a, b)
         self.parent[gone] = keep
-        for attr in (self.sex, self.child, self.given, self.surname, self.tags):
+        for attr in (self.sex, self.child, self.given, self.spelled, self.surname, self.tags):
             attr[keep] |= attr[gone]
             attr[gone] = set()
 
     def contradicts(self, a: int, b: int, *, names: bool) -> bool:
         """Roots `a` and `b` cannot be one person: a child and an adult, two sexes, or (for an
-        identifier, which a typo can land on a stranger's) neither a given name nor a surname
-        in common; or a reviewer rejected them."""
+        identifier, which a typo can land on a stranger's) names that disagree wherever both
+        sides have them: no given name in common (not even one typo apart) and no surname in
+        common, or only given names known and none in common (a tracker's "Andrea" with a typo'd
+        A-number that is a CBP "Héctor Zelaya Ruiz"'s); or a reviewer rejected them."""
         if {(n, "b" if s == "a" else "a") for n, s in self.tags[a]} & self.tags[b]:
             return True
         if len(self.child[a] | self.child[b]) > 1:
             return True
-        if names and self.sex[a] and self.sex[b] and self.sex[a].isdisjoint(self.sex[b]):
+        if not names:
+            return False
+        if self.sex[a] and self.sex[b] and self.sex[a].isdisjoint(self.sex[b]):
             return True
-        return names and all(
-            mine[a] and mine[b] and mine[a].isdisjoint(mine[b]) for mine in (self.given, self.surname)
+        given_apart = self.given[a].isdisjoint(self.given[b]) and not any(
+            one_typo(x, y) for x in self.spelled[a] for y in self.spelled[b]
         )
+        compared = [self.given[a] and self.given[b], self.surname[a] and self.surname[b]]
+        apart = [given_apart, self.surname[a].isdisjoint(self.surname[b])]
+        return any(compared) and all(gap for gap, both in zip(apart, compared, strict=True) if both)
 
 
 def constrained(frame: pd.DataFrame, merges: pd.DataFrame, decisions: list[Sides]) -> Constrained:

@@ -1,5 +1,5 @@
-"""Deterministic linkage rules on hand-made records: a link only when exactly one candidate fits,
-and merges resting on a name alone wait for review."""
+"""Deterministic linkage rules on hand-made records: a link only when exactly one candidate fits;
+merges resting on a name alone wait for review; an identifier never joins names that disagree."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 
 from graph.model import Agency, DobPrecision, ReleaseReason
 from loaders.linkage.cluster import Thresholds, decide
+from loaders.linkage.decisions import constrained
 from loaders.linkage.mentions import mentions_frame
 from loaders.linkage.rules import (
     APPREHENDED_WITH,
@@ -133,11 +134,30 @@ def test_a_merge_resting_on_a_name_alone_waits_for_review() -> None:
     levels = {"gamma_given": 5, "gamma_dob": -1, "gamma_a_number": -1, "gamma_family": -1}
     alone = {"unique_id_l": 0, "unique_id_r": 1, "match_probability": 0.995, "explanation": "{}", **levels}
     dated = {**alone, "unique_id_l": 1, "unique_id_r": 2, "gamma_dob": 6}
-    decisions = decide(frame, pd.DataFrame([alone, dated]), Thresholds())
-    assert decisions.report.refused["a name alone"] == 1
+    one_relative = {**alone, "unique_id_r": 2, "gamma_family": 1}  # one relative's first name in common
+    decisions = decide(frame, pd.DataFrame([alone, dated, one_relative]), Thresholds())
+    assert decisions.report.refused["a name alone"] == 2
     assert decisions.person_of[0] != decisions.person_of[1]
     assert decisions.person_of[1] == decisions.person_of[2]
-    assert linked(decisions.possible) == {(0, 1)}
+    assert linked(decisions.possible) == {(0, 1), (0, 2)}
+
+
+def test_an_identifier_shared_with_a_mention_whose_only_name_disagrees_is_kept_apart() -> None:
+    """A tracker's child "Andrea" (first name only) whose typo'd A-number is a CBP "Héctor"'s."""
+    hector = person("HECTOR", "ZELAYA RUIZ", "2001-03-01", "M", a_number="A200129831")
+    andrea = Mention(ref="child", given_names="Andrea", a_number="A200129831")
+    hector_again = Mention(ref="child", given_names="Ector", a_number="A200129831")  # one typo: the same
+    frame = mentions_frame(
+        [
+            record("cbp_e3", "EV-H", [hector]),
+            record("ice_tracker", "R1", [andrea]),
+            record("ice_tracker", "R2", [hector_again]),
+        ]
+    )
+    kept = constrained(frame, pd.DataFrame(columns=["unique_id_l", "unique_id_r"]), [])
+    h, a, again = uid(frame, "EV-H"), uid(frame, "R1", "child"), uid(frame, "R2", "child")
+    assert kept.clusters[h] != kept.clusters[a] and a in kept.split_identifiers
+    assert kept.clusters[h] == kept.clusters[again]
 
 
 def ice_row(record_id: str, a_number: str, booked_in: datetime, key: str = "ice-1") -> CanonicalRecord:
