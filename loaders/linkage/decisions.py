@@ -24,7 +24,6 @@ import pandas as pd
 from graph.errors import NotFoundError
 from graph.model import LinkStatus, Review, stable_id
 from graph.store import GraphStore
-from loaders.linkage.rules import one_typo
 
 #: Who the automatic merges are logged as in the review history.
 RESOLVER = "lineage resolve"
@@ -120,10 +119,11 @@ class _People:
 
     def contradicts(self, a: int, b: int, *, names: bool) -> bool:
         """Roots `a` and `b` cannot be one person: a child and an adult, two sexes, or (for an
-        identifier, which a typo can land on a stranger's) names that disagree wherever both
-        sides have them: no given name in common (not even one typo apart) and no surname in
-        common, or only given names known and none in common (a tracker's "Andrea" with a typo'd
-        A-number that is a CBP "Héctor Zelaya Ruiz"'s); or a reviewer rejected them."""
+        identifier, which a typo can land on a stranger's) names that disagree: neither a given
+        name nor a surname in common; or, when only given names are known on a side, none that
+        even shares half its letters (a tracker's "Andrea", first name only, whose typo'd
+        A-number is a CBP "Héctor Zelaya Ruiz"'s; a clerk's "Anrdea" for "Adnrea" still agrees);
+        or a reviewer rejected them."""
         if {(n, "b" if s == "a" else "a") for n, s in self.tags[a]} & self.tags[b]:
             return True
         if len(self.child[a] | self.child[b]) > 1:
@@ -132,12 +132,21 @@ class _People:
             return False
         if self.sex[a] and self.sex[b] and self.sex[a].isdisjoint(self.sex[b]):
             return True
-        given_apart = self.given[a].isdisjoint(self.given[b]) and not any(
-            one_typo(x, y) for x in self.spelled[a] for y in self.spelled[b]
+        given, surname = (
+            bool(mine[a] and mine[b] and mine[a].isdisjoint(mine[b])) for mine in (self.given, self.surname)
         )
-        compared = [self.given[a] and self.given[b], self.surname[a] and self.surname[b]]
-        apart = [given_apart, self.surname[a].isdisjoint(self.surname[b])]
-        return any(compared) and all(gap for gap, both in zip(apart, compared, strict=True) if both)
+        if given and surname:
+            return True
+        surnames_unknown = not (self.surname[a] and self.surname[b])
+        return given and surnames_unknown and not any(
+            _letters_alike(x, y) for x in self.spelled[a] for y in self.spelled[b]
+        )
+
+
+def _letters_alike(x: str, y: str) -> bool:
+    """Whether two spellings share at least half their letters (a typo or two keeps most)."""
+    common = sum((Counter(x) & Counter(y)).values())
+    return 2 * common >= max(len(x), len(y))
 
 
 def constrained(frame: pd.DataFrame, merges: pd.DataFrame, decisions: list[Sides]) -> Constrained:
