@@ -138,8 +138,10 @@ class _People:
         if given and surname:
             return True
         surnames_unknown = not (self.surname[a] and self.surname[b])
-        return given and surnames_unknown and not any(
-            _letters_alike(x, y) for x in self.spelled[a] for y in self.spelled[b]
+        return (
+            given
+            and surnames_unknown
+            and not any(_letters_alike(x, y) for x in self.spelled[a] for y in self.spelled[b])
         )
 
 
