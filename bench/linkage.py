@@ -7,7 +7,8 @@ Usage:
     .venv/bin/python bench/linkage.py --engines ladybug # the graph part on one engine (none: skip it)
 
 For each noise level (every `MessRates` rate multiplied), generates a scenario, reads it through
-the loader registry, and resolves the mentions three ways in the same run:
+the loader registry, and resolves the mentions three ways in the same run (and says, for ours,
+between which kinds of mention the missed true pairs are):
 
 - ids only: exact normalised A-number / agency id (what `lineage load` does, `loaders.identity`);
 - plain Splink: a default configuration (names, DOB, sex, country; Splink's own comparisons,
@@ -51,6 +52,7 @@ from loaders.linkage.cluster import PAIR_COLUMNS, Thresholds, decide  # noqa: E4
 from loaders.linkage.evaluate import (  # noqa: E402
     LinkScores,
     PairScores,
+    missed_pairs,
     pairwise,
     parent_child,
     person_truth,
@@ -218,6 +220,10 @@ def run(families: int, seed: int, noise: float, workdir: Path, engines: list[str
         f"{report.possible_matches} possible matches for review, largest cluster {report.largest_cluster}, "
         f"refused merges {dict(report.refused)}"
     )
+    missed = missed_pairs(frame, ours.decisions.person_of, truth)
+    print(f"  ours: {missed.sum()} true pairs missed; the most by kinds of mention:")
+    for (kind, other), n in missed.head(6).items():
+        print(f"    {n:6d}  {kind} / {other}")
     for engine in engines:
         on_graph(engine, scenario_files(out), out / TRUTH_FILE, workdir / f"noise{noise:g}-{engine}")
 

@@ -11,7 +11,10 @@ one person:
   clustering — the best-scoring record of such a source wins, later ones cannot join too;
 - a cluster larger than `max_cluster` mentions (refusals are counted and reported);
 - given names that contradict (the 'different' level): such a pair is at most a possible match,
-  however well the surnames, date of birth and family agree — that is how twins look.
+  however well the surnames, date of birth and family agree — that is how twins look;
+- a name alone: no date of birth on a side, no A-number on a side, and at most one relative's
+  first name in common (`name_alone`). Two strangers can share a full name; such a pair waits for
+  review.
 
 Exact normalised A-number or agency-id agreement is decided first, deterministically; a refused
 or contradicting pair above the merge threshold becomes a possible match for review.
@@ -208,6 +211,24 @@ def _identifier_groups(frame: pd.DataFrame, report: ClusterReport) -> np.ndarray
     return labels
 
 
+def name_alone(pairs: pd.DataFrame) -> np.ndarray:
+    """Whether each scored pair rests on names alone: its date-of-birth and A-number comparisons
+    are at their null level (missing on a side) and the family comparison found at most one
+    relative's first name in common (an ORR-named "Ivan Gutiérrez Ruiz" and a CBP stranger of
+    that name whose children include a Lucía scored 0.995). A rule pair (`rules`) has no such
+    levels and is not name-alone."""
+    levels = [pairs[c].fillna(-2).to_numpy() if c in pairs else np.full(len(pairs), -2) for c in NAME_ALONE]
+    dob, a_number, family = levels
+    return (dob == -1) & (a_number == -1) & (family <= ONE_RELATIVES_NAME) & (family != -2)
+
+
+#: The comparisons `name_alone` reads (Splink's `gamma_` levels: -1 null, 0 different/none).
+NAME_ALONE = ("gamma_dob", "gamma_a_number", "gamma_family")
+#: The family comparison's level "a relative's name in common", in both passes
+#: (`model.family_comparison`: levels count down to "no relative in common" = 0).
+ONE_RELATIVES_NAME = 1
+
+
 def decide(frame: pd.DataFrame, pairs: pd.DataFrame, thresholds: Thresholds | None = None) -> Decisions:
     """Merge, flag or leave apart every scored pair; see the module docstring for the rules.
 
@@ -230,6 +251,7 @@ def _decide(frame: pd.DataFrame, pairs: pd.DataFrame, t: Thresholds) -> Decision
     probability = ranked["match_probability"].to_numpy()
     strong = int(np.count_nonzero(probability >= t.merge))  # ranked: these come first
     contradiction = ranked["gamma_given"].to_numpy()[:strong] == 0
+    alone = name_alone(ranked.iloc[:strong])
     merged: list[int] = []
     refused: list[int] = []
     lefts = ranked["unique_id_l"].to_numpy()[:strong].tolist()
@@ -238,7 +260,13 @@ def _decide(frame: pd.DataFrame, pairs: pd.DataFrame, t: Thresholds) -> Decision
         a, b = clusters.find(left), clusters.find(right)
         if a == b:
             continue
-        reason = "given names contradict" if contradiction[pos] else clusters.conflict(a, b, t.max_cluster)
+        reason = (
+            "given names contradict"
+            if contradiction[pos]
+            else "a name alone"
+            if alone[pos]
+            else clusters.conflict(a, b, t.max_cluster)
+        )
         if reason:
             report.refused[reason] += 1
             refused.append(pos)

@@ -100,6 +100,7 @@ class _People:
         self.sex = [{x} if isinstance(x, str) else set() for x in frame["sex"]]
         self.child = [{bool(x)} if x is not None and not pd.isna(x) else set() for x in frame["is_child"]]
         self.given = [set(x) for x in frame["given_sounds"]]
+        self.spelled = [set(x) for x in frame["given_tokens"]]
         self.surname = [set(x) for x in frame["surname_sounds"]]
         self.tags: list[set[tuple[int, str]]] = [set() for _ in range(n)]
 
@@ -112,23 +113,42 @@ class _People:
     def union(self, a: int, b: int) -> None:
         keep, gone = min(a, b), max(a, b)
         self.parent[gone] = keep
-        for attr in (self.sex, self.child, self.given, self.surname, self.tags):
+        for attr in (self.sex, self.child, self.given, self.spelled, self.surname, self.tags):
             attr[keep] |= attr[gone]
             attr[gone] = set()
 
     def contradicts(self, a: int, b: int, *, names: bool) -> bool:
         """Roots `a` and `b` cannot be one person: a child and an adult, two sexes, or (for an
-        identifier, which a typo can land on a stranger's) neither a given name nor a surname
-        in common; or a reviewer rejected them."""
+        identifier, which a typo can land on a stranger's) names that disagree: neither a given
+        name nor a surname in common; or, when only given names are known on a side, none that
+        even shares half its letters (a tracker's "Andrea", first name only, whose typo'd
+        A-number is a CBP "Héctor Zelaya Ruiz"'s; a clerk's "Anrdea" for "Adnrea" still agrees);
+        or a reviewer rejected them."""
         if {(n, "b" if s == "a" else "a") for n, s in self.tags[a]} & self.tags[b]:
             return True
         if len(self.child[a] | self.child[b]) > 1:
             return True
-        if names and self.sex[a] and self.sex[b] and self.sex[a].isdisjoint(self.sex[b]):
+        if not names:
+            return False
+        if self.sex[a] and self.sex[b] and self.sex[a].isdisjoint(self.sex[b]):
             return True
-        return names and all(
-            mine[a] and mine[b] and mine[a].isdisjoint(mine[b]) for mine in (self.given, self.surname)
+        given, surname = (
+            bool(mine[a] and mine[b] and mine[a].isdisjoint(mine[b])) for mine in (self.given, self.surname)
         )
+        if given and surname:
+            return True
+        surnames_unknown = not (self.surname[a] and self.surname[b])
+        return (
+            given
+            and surnames_unknown
+            and not any(_letters_alike(x, y) for x in self.spelled[a] for y in self.spelled[b])
+        )
+
+
+def _letters_alike(x: str, y: str) -> bool:
+    """Whether two spellings share at least half their letters (a typo or two keeps most)."""
+    common = sum((Counter(x) & Counter(y)).values())
+    return 2 * common >= max(len(x), len(y))
 
 
 def constrained(frame: pd.DataFrame, merges: pd.DataFrame, decisions: list[Sides]) -> Constrained:

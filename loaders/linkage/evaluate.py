@@ -130,3 +130,22 @@ def parent_child(
         recall_of_stated=len(found & stated) / len(stated & true_links) if stated & true_links else 1.0,
         stated_links=len(stated & true_links),
     )
+
+
+def missed_pairs(frame: pd.DataFrame, predicted: pd.Series, truth: pd.Series) -> pd.Series:
+    """Where pairwise recall is lost: the true pairs a clustering left apart, by kind of mention.
+
+    A person with many mentions (an ICE detainee with twelve placement rows) counts once per pair,
+    so one unlinked cluster can outweigh dozens of persons; this says which sources it was.
+
+    Returns:
+        Missed pairs per (kind, kind), a kind being `source:ref` ("ice_ddp:subject"), largest first.
+    """
+    kinds = (frame["source"] + ":" + frame["ref"]).to_numpy()
+    both = pd.DataFrame({"t": truth.loc[predicted.index].to_numpy(), "c": predicted.to_numpy(), "k": kinds})
+    counts = both.groupby(["t", "c", "k"]).size().rename("n").reset_index()
+    joined = counts.merge(counts, on="t")
+    joined = joined[joined["c_x"] != joined["c_y"]]
+    low, high = joined[["k_x", "k_y"]].min(axis=1), joined[["k_x", "k_y"]].max(axis=1)
+    missed = (joined["n_x"] * joined["n_y"]).groupby([low.rename("kind"), high.rename("other")]).sum() // 2
+    return missed.sort_values(ascending=False)

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from graph.model import ReleaseReason
 from loaders.gcpause import gc_paused
 from loaders.linkage.spanish import (
     given_tokens,
@@ -70,6 +71,9 @@ COLUMNS = [
     "co_members",
     "family_names",
     "facility_ids",
+    "custody_day_dobs",
+    "custody_starts",
+    "transferred_out",
 ]
 
 
@@ -90,6 +94,26 @@ def _name_columns(m: Mention) -> dict[str, object]:
         "surname_sounds": sorted(set(s_sounds)),
         "surname_set": surname_set_key(surnames),
     }
+
+
+def estimated_dob(dob: date, on: date) -> date:
+    """The date of birth a clerk estimates from this person's age on day `on`: the day minus the
+    age in years, as `loaders.normalise.dob_from_age` computes it (29 February becomes the 28th)."""
+    age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+    return date(on.year - age, on.month, on.day if (on.month, on.day) != (2, 29) else 28)
+
+
+def _custody_day_dobs(m: Mention, custody_days: set[date]) -> list[str]:
+    """What an age written down on one of the mention's custody days would give as a date of
+    birth: a first name and an age on a station's board that day then agree with it exactly
+    (`loaders.linkage.rules`). A mention that has only an estimated date of birth and no stay
+    carries that estimate itself."""
+    if m.dob is None:
+        return []
+    if not custody_days:
+        estimated = m.dob_precision is not None and m.dob_precision.value == "estimated"
+        return [m.dob.isoformat()] if estimated else []
+    return sorted({estimated_dob(m.dob, day).isoformat() for day in custody_days})
 
 
 def _dob_columns(m: Mention) -> dict[str, object]:
@@ -125,8 +149,15 @@ def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
         for fact in record.memberships:
             units[fact.ref].append(fact.family_unit_id)
         stays: dict[str, set[str]] = defaultdict(set)
+        days: dict[str, set[date]] = defaultdict(set)
+        starts: dict[str, set[str]] = defaultdict(set)
+        handed: dict[str, set[str]] = defaultdict(set)
         for stay in record.stays:
+            if stay.end is not None and stay.release_reason == ReleaseReason.TRANSFERRED:
+                handed[stay.ref].add(stay.end.isoformat())
             stays[stay.ref].add(stay.facility_id)
+            days[stay.ref].add(stay.start.date())
+            starts[stay.ref].add(f"{stay.facility_id}|{stay.start.isoformat()}")
         record_group = f"record:{rk}"
         for m in record.mentions:
             i = len(rows)
@@ -152,6 +183,9 @@ def mentions_frame(records: Iterable[CanonicalRecord]) -> pd.DataFrame:
                     "is_child": m.is_child,
                     "family_units": my_units,
                     "facility_ids": sorted(stays[m.ref]),
+                    "custody_day_dobs": _custody_day_dobs(m, days[m.ref]),
+                    "custody_starts": sorted(starts[m.ref]),
+                    "transferred_out": sorted(handed[m.ref]),
                 }
             )
     for i, row in enumerate(rows):

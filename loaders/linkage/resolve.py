@@ -1,5 +1,11 @@
 """Person resolution end to end: mentions in, decisions (persons, merges, possible matches) out.
 
+Deterministic rule pairs (`rules`: a first name and an age on the day custody began; a nameless
+ICE row booked in after the transfer out of a near A-number; a named mention whose custody began
+the minute a fitting one's ended "transferred"; from the second pass, a named parent
+and the only adult apprehended with the child's person) are decided with the scored pairs, at
+probability 1.0 so ahead of them, under the same merge constraints.
+
 Two passes. The first links on names, dates and family *names*; its persons then let the second
 compare families by *person*: a parent an ORR file names ("Édgar Reyes", no date of birth) is far
 more likely the CBP adult "EDGAR REYEZ BARRIOS" when the child of the one is already resolved to
@@ -21,6 +27,13 @@ import pandas as pd
 
 from loaders.linkage import model as linkage_model
 from loaders.linkage.cluster import Decisions, Thresholds, decide
+from loaders.linkage.rules import (
+    apprehended_with_pairs,
+    day_and_age_pairs,
+    handed_over_pairs,
+    transferred_pairs,
+)
+from loaders.linkage.stages import stage
 
 #: Pairs below this are not even kept for review; Splink drops them during prediction.
 SCORE_FLOOR = 0.05
@@ -30,7 +43,7 @@ SCORE_FLOOR = 0.05
 class Resolution:
     decisions: Decisions
     models: list[linkage_model.Model]
-    pairs: pd.DataFrame
+    pairs: pd.DataFrame  # the scored pairs of the last pass (rule pairs are in the decisions)
 
 
 def with_family_persons(frame: pd.DataFrame, person_of: pd.Series) -> pd.DataFrame:
@@ -67,9 +80,15 @@ def resolve_mentions(
     models: list[linkage_model.Model] = []
     decisions: Decisions | None = None
     pairs = pd.DataFrame()
+    with stage("rules"):
+        first = [day_and_age_pairs(frame), handed_over_pairs(frame), transferred_pairs(frame)]
+        ruled = pd.concat(first, ignore_index=True)
     for n in range(1, passes + 1):
         if decisions is not None:
             current = with_family_persons(frame, decisions.person_of)
+            with stage("rules"):
+                found = apprehended_with_pairs(frame, decisions.person_of)
+            ruled = pd.concat([ruled, found], ignore_index=True)
         saved = model_dir / f"linkage_pass{n}.json" if model_dir is not None else None
         if reuse_models and saved is not None and saved.exists():
             model = linkage_model.load(saved, current)
@@ -79,7 +98,7 @@ def resolve_mentions(
                 saved.parent.mkdir(parents=True, exist_ok=True)
                 model.save(saved)
         pairs = linkage_model.score(model, SCORE_FLOOR)
-        decisions = decide(frame, pairs, thresholds)
+        decisions = decide(frame, pd.concat([ruled, pairs], ignore_index=True), thresholds)
         models.append(model)
     assert decisions is not None, "passes must be at least 1"
     return Resolution(decisions, models, pairs)
