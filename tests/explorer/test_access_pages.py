@@ -241,7 +241,7 @@ def test_one_view_entry_per_page_view_naming_every_person_shown(
     assert (view.action, view.target, view.who, view.parameters["page"]) == (
         "view", KID1, LOCAL_USER, "Family graph")
     assert view.parameters["params"]["person"] == KID1  # the URL (a default hops is left out of it)
-    assert {"get_person", "relatives", "family_whereabouts", "custody_chains"} <= set(
+    assert {"get_person", "relatives", "custody_chains"} <= set(
         view.parameters["operations"])
     assert set(view.shown) == family, "every relative drawn is in the one entry"
     at.run()
