@@ -10,6 +10,7 @@ with the reason (e.g. no Java on a laptop).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,16 @@ TEST_BUFFER_POOL_MB = 256
 #: The same cap for the processes tests start (CLI loads, the explorer), which inherit the
 #: environment; larger, because a load of a synthetic scenario runs many `COPY`s in one process.
 os.environ.setdefault("LINEAGE_BUFFER_POOL_MB", "2048")
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Put back `sys.modules["__main__"]` after each test: Streamlit's AppTest leaves the last
+    page script there, and a later load's reading workers (forkserver, like spawn) would then
+    run that page on start-up and die (the `lineage` command's `__main__` is import-safe)."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ def test_command_runs_the_installed_app_headless_without_usage_stats_or_deploy_b
     flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
     assert flags == {"--server.address": "0.0.0.0", "--server.port": "8600", "--server.headless": "true",
                      "--browser.gatherUsageStats": "false", "--server.showEmailPrompt": "false",
-                     "--client.toolbarMode": "minimal",
+                     "--logger.hideWelcomeMessage": "true", "--client.toolbarMode": "minimal",
                      "--server.enableStaticServing": "true",
                      "--secrets.files": str(Path(".streamlit/secrets.toml").resolve())}
 
