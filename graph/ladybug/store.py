@@ -220,20 +220,24 @@ class LadybugStore(GraphStore):
         self, person_id: str, hops: int, kinds: list[str], min_rank: int, limit: int
     ) -> tuple[list[Row], list[Row], list[Row]]:
         """Two statements whatever the family's size: the centre by key, then the walk with
-        every reached person's links (`q.NEIGHBOURHOOD`), plus one key lookup per kept relative
-        (or one join for many)."""
+        every reached person and that person's links (`q.NEIGHBOURHOOD`). The walk returns the
+        reached nodes themselves: a key lookup per kept relative after it was most of the
+        difference from the bare walk (bench/graph_queries.py)."""
         centre = self._fetch_persons([person_id])
         if not centre:
             return [], [], []
         query = q.NEIGHBOURHOOD.format(hops=int(hops), family="|".join(str(FamilyKind(k)) for k in kinds))
         reached: dict[str, int] = {}
+        nodes: dict[str, dict[str, Any]] = {}
         ends: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = []
-        for pid, n, internal, other, label, rel in self._run(query, id=person_id, rank=min_rank):
+        for node, n, other, label, rel in self._run(query, id=person_id, rank=min_rank):
+            pid = node["person_id"]
             if pid == person_id:
                 continue
             reached[pid] = min(n, reached.get(pid, n))
+            nodes[pid] = node
             if rel is not None and rel["status"] != LinkStatus.REJECTED and rel["evidence_rank"] >= min_rank:
-                ends.append((pid, internal, other, label, rel))
+                ends.append((pid, node["_ID"], other, label, rel))
         reach = sorted(({"person_id": pid, "hops": n} for pid, n in reached.items()), key=nearest)
         kept = [r["person_id"] for r in reach[:limit]]
         members = {person_id, *kept}
@@ -242,7 +246,7 @@ class LadybugStore(GraphStore):
             if other in members and pid in members:
                 a, b = (pid, other) if rel["_SRC"] == internal else (other, pid)
                 links[label, rel["link_id"]] = _link(a, b, label, rel)
-        return reach, centre + self._fetch_persons(kept), list(links.values())
+        return reach, centre + [_plain(nodes[pid]) for pid in kept], list(links.values())
 
     def _fetch_links_among(self, ids: list[str], kinds: list[str], min_rank: int) -> list[Row]:
         params = {"ids": list(ids), "kinds": kinds, "rank": min_rank}
@@ -300,11 +304,15 @@ class LadybugStore(GraphStore):
         self, on: date, at: datetime, known_before: datetime | None
     ) -> tuple[int, list[Row]]:
         params = {"day": on, "known": known_before or _NO_CUTOFF, "has_known": known_before is not None}
-        ((total,),) = self._run(q.CENSUS_TOTAL, **params)
-        rows = self._run(q.CENSUS_BY_FACILITY, at=at, **params)
+        total = 0
+        children: dict[tuple[str | None, str | None, str | None], int] = {}
+        for places, n in self._run(q.CENSUS_COUNTS, at=at, **params):
+            total += n
+            for place in {tuple(p) for p in places} or {(None, None, None)}:
+                children[place] = children.get(place, 0) + n
         return total, [
             {"facility_id": f, "facility_name": name, "agency": agency, "children": n}
-            for f, name, agency, n in rows
+            for (f, name, agency), n in children.items()
         ]
 
     def _refresh_custody(self, person_ids: list[str]) -> None:

@@ -163,3 +163,18 @@ def test_census_counts_agree_with_the_census_rows(scenario_store):
         census = scenario_store.census(on, known_on=known_on)
         assert census.total == len({r.person.person_id for r in rows})
         assert {c.facility_id: c.children for c in census.by_facility} == {f: len(k) for f, k in held.items()}
+
+
+def test_census_counts_a_child_with_overlapping_stays_once_in_the_total(scenario_store):
+    # Agencies' records overlap (a shelter books a child in before CBP books it out): the child
+    # is one child in the total and one in each place that held it.
+    on = date(2018, 6, 20)
+    before_total, before = _places(scenario_store, on)
+    scenario_store.upsert(GraphBatch(stays=[Stay(
+        stay_id="S-KID1-X", person_id=KID1, facility_id="ORR-CASA1", agency=Agency.ORR,
+        start=datetime(2018, 6, 19, 8), end=datetime(2018, 6, 21, 8), recorded_at=datetime(2018, 6, 19, 9),
+    )]))
+    total, places = _places(scenario_store, on)
+    assert total == before_total == 2
+    assert dict(places) == {**dict(before), "ORR-CASA1": dict(before)["ORR-CASA1"] + 1}
+    assert scenario_store.census(on).by_agency == {"ORR": 3}
