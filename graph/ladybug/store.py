@@ -304,15 +304,11 @@ class LadybugStore(GraphStore):
         self, on: date, at: datetime, known_before: datetime | None
     ) -> tuple[int, list[Row]]:
         params = {"day": on, "known": known_before or _NO_CUTOFF, "has_known": known_before is not None}
-        total = 0
-        children: dict[tuple[str | None, str | None, str | None], int] = {}
-        for places, n in self._run(q.CENSUS_COUNTS, at=at, **params):
-            total += n
-            for place in {tuple(p) for p in places} or {(None, None, None)}:
-                children[place] = children.get(place, 0) + n
+        ((total,),) = self._run(q.CENSUS_TOTAL, **params)
+        rows = self._run(q.CENSUS_BY_FACILITY, at=at, **params)
         return total, [
             {"facility_id": f, "facility_name": name, "agency": agency, "children": n}
-            for (f, name, agency), n in children.items()
+            for f, name, agency, n in rows
         ]
 
     def _refresh_custody(self, person_ids: list[str]) -> None:
