@@ -66,24 +66,25 @@ _BARE_SHARED: dict[str, str] = {
                              "{ MATCH (:Person)-[:PARENT_OF|GUARDIAN_OF]->(c) } RETURN c",
 }
 # Relatives: the persons reached (every property) and their links, as `relatives` returns;
-# `relatives_ids` is the walk alone, ids only, the floor under any neighbourhood query.
+# `relatives_ids` is the walk alone, ids only, the floor under any neighbourhood query. The walk
+# is the same on both engines but for the shortest-path syntax.
 _FAMILY = "PARENT_OF|SIBLING_OF|GUARDIAN_OF|RELATIVE_OF"
+_WALK = {
+    "embedded": f"MATCH (a:Person {{person_id: $id}})-[:{_FAMILY}* SHORTEST 1..3]-(b:Person) ",
+    "neo4j": f"MATCH (a:Person {{person_id: $id}})-[:{_FAMILY}*1..3]-(b:Person) WHERE b <> a ",
+}
 BARE: dict[str, dict[str, str]] = {
     "embedded": {
-        "relatives": f"MATCH (a:Person {{person_id: $id}})-[:{_FAMILY}* SHORTEST 1..3]-(b:Person) "
-                     f"WITH DISTINCT a, b OPTIONAL MATCH (b)-[e:{_FAMILY}]-(c:Person) "
+        "relatives": _WALK["embedded"] + f"WITH DISTINCT a, b OPTIONAL MATCH (b)-[e:{_FAMILY}]-(c:Person) "
                      "RETURN a, b, e, c.person_id",
-        "relatives_ids": f"MATCH (a:Person {{person_id: $id}})-[:{_FAMILY}* SHORTEST 1..3]-(b:Person) "
-                         "RETURN DISTINCT b.person_id",
+        "relatives_ids": _WALK["embedded"] + "RETURN DISTINCT b.person_id",
         **_BARE_SHARED,
     },
     "neo4j": {
-        "relatives": f"MATCH (a:Person {{person_id: $id}})-[:{_FAMILY}*1..3]-(b:Person) WHERE b <> a "
-                     "WITH a, collect(DISTINCT b) AS bs WITH [a] + bs AS members UNWIND members AS x "
-                     f"OPTIONAL MATCH (x)-[r:{_FAMILY}]->(y:Person) WHERE y IN members "
+        "relatives": _WALK["neo4j"] + "WITH a, collect(DISTINCT b) AS bs WITH [a] + bs AS members "
+                     f"UNWIND members AS x OPTIONAL MATCH (x)-[r:{_FAMILY}]->(y:Person) WHERE y IN members "
                      "RETURN properties(x), collect(properties(r))",
-        "relatives_ids": f"MATCH (a:Person {{person_id: $id}})-[:{_FAMILY}*1..3]-(b:Person) WHERE b <> a "
-                         "RETURN DISTINCT b.person_id",
+        "relatives_ids": _WALK["neo4j"] + "RETURN DISTINCT b.person_id",
         **_BARE_SHARED,
     },
 }
