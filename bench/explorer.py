@@ -43,11 +43,15 @@ from tests.explorer.live import chromium_page, running_app  # noqa: E402
 def fill_background(db: Path, persons: int) -> None:
     """Write the graph-queries bench's N-person graph into `db`, one batch at a time, with an 8 GiB
     page cache: LadybugDB's default (80% of the machine) leaves nothing to the others on a shared
-    machine, and 3 GiB ran out ("buffer pool is full") while upserting the 1M graph."""
+    machine, and 3 GiB ran out ("buffer pool is full") while upserting the 1M graph.
+
+    The store is opened afresh for each batch: LadybugDB 0.22 keeps the pages of every COPY until
+    the database closes, and at 1M persons even 8 GiB filled (as `bench/graph_queries.py` found).
+    """
     from bench.graph_queries import iter_graph
 
-    with LadybugStore(db, buffer_pool_size=8 << 30) as store:
-        for batch in iter_graph(persons):
+    for batch in iter_graph(persons):
+        with LadybugStore(db, buffer_pool_size=8 << 30) as store:
             store.upsert(batch)
 
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from splink import SettingsCreator, block_on  # noqa: E402
 from splink import comparison_library as cl  # noqa: E402
 
-from graph.model import FamilyKind, LinkStatus  # noqa: E402
+from graph.model import Evidence, FamilyKind, LinkStatus  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from loaders.linkage import model as linkage_model  # noqa: E402
 from loaders.linkage.apply import resolve_store  # noqa: E402
@@ -177,18 +177,24 @@ def on_graph(engine: str, files: list[Path], truth_file: Path, workdir: Path) ->
         loaded_s = time.perf_counter() - started
         report = resolve_store(store, ledger_path=workdir / "ledger.sqlite", model_dir=workdir / "linkage")
         links = [
-            (x.from_id, x.to_id)
+            (x.from_id, x.to_id, x.evidence)
             for x in store.family_links([FamilyKind.PARENT_OF])
             if x.status != LinkStatus.REJECTED
         ]
     seconds = time.perf_counter() - started
     truth = true_persons(report.frame, truth_file)
     stated = stated_parent_links([RecordFacts.of(r) for r in read_records(files)], report.frame, truth)
-    scores = parent_child(
-        links, person_truth(report.person_of, truth), true_parent_links(truth_file), set(truth), stated
-    )
+    truth_of, true_links = person_truth(report.person_of, truth), true_parent_links(truth_file)
     print(row(f"graph {engine}", pairwise(report.person_of, truth), seconds) + f"  (load {loaded_s:.1f} s)")
-    print(link_row(f"graph {engine}", scores, seconds))
+    # Every link the graph holds, then without the inferred ones (what the explorer draws by
+    # default), then the inferred ones alone (what a reviewer is asked to confirm).
+    for name, keep in (
+        ("all links", lambda e: True),
+        ("stated links", lambda e: e != Evidence.INFERRED),
+        ("inferred only", lambda e: e == Evidence.INFERRED),
+    ):
+        chosen = [(a, b) for a, b, e in links if keep(e)]
+        print(link_row(name, parent_child(chosen, truth_of, true_links, set(truth), stated), seconds))
 
 
 def run(families: int, seed: int, noise: float, workdir: Path, engines: list[str]) -> None:

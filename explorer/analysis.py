@@ -16,7 +16,7 @@ from graph.model import (
 
 ORPHAN_LABELS = {
     OrphanReason.NO_PARENT_LINK: "No parent link",
-    OrphanReason.ONLY_CLAIMED_LINKS: "Only claimed parent links",
+    OrphanReason.ONLY_CLAIMED_LINKS: "Only claimed or inferred parent links",
     OrphanReason.PARENT_REMOVED: "Parent removed while child in shelter",
     OrphanReason.PARENT_RELEASED: "Parent released while child in shelter",
     OrphanReason.PARENT_LOCATION_UNKNOWN: "Parent location unknown",

@@ -182,8 +182,10 @@ def graph_nodes(
 
 
 def edge_style(evidence: Evidence) -> dict[str, Any]:
-    """Claimed links dashed and thin; verified ones solid, wider the stronger the evidence."""
-    return {"dashes": evidence == Evidence.CLAIMED, "width": 1 + evidence.rank}
+    """Inferred links dotted, claimed ones dashed, both thin; verified ones solid, wider the
+    stronger the evidence."""
+    dashes: bool | list[int] = [2, 6] if evidence == Evidence.INFERRED else evidence == Evidence.CLAIMED
+    return {"dashes": dashes, "width": 1 + evidence.rank}
 
 
 def graph_edges(

@@ -24,8 +24,15 @@ from graph.keys import normalise_a_number, search_keys_for
 
 
 class Evidence(StrEnum):
-    """How a family link is known, weakest first; the order is the `min_evidence` filter's."""
+    """How a family link is known, weakest first; the order is the `min_evidence` filter's.
 
+    `inferred` (rank 0) is no statement at all: a link the resolver derived from circumstance
+    (`loaders.linkage.kinship`), shown only when a reader asks for it and kept for review. The
+    ranks of the stated levels start at 1 (`claimed`), as they did before it existed, so links
+    written earlier keep their meaning.
+    """
+
+    INFERRED = "inferred"
     CLAIMED = "claimed"
     RECORDED = "recorded"
     DOCUMENT = "document"
@@ -34,7 +41,7 @@ class Evidence(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Evidence).index(self) + 1
+        return list(Evidence).index(self)
 
 
 class FamilyKind(StrEnum):

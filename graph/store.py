@@ -447,7 +447,8 @@ class GraphStore(ABC):
         """Children matching any of the orphan definitions asked for (all by default).
 
         - no_parent_link: no parent or guardian link that is not rejected;
-        - only_claimed_links: parent/guardian links exist but every one is merely claimed;
+        - only_claimed_links: parent/guardian links exist but every one is merely claimed (or
+          inferred, weaker still);
         - parent_removed / parent_released: a linked parent's (or guardian's) custody stay
           ended in removal / release at a moment when a stay of the child held by ORR covered
           (start <= that moment <= end, or still open);
@@ -796,7 +797,7 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _fetch_pending(self, limit: int) -> tuple[list[Row], list[Row]]:
-        """(claimed links with status pending, matches with status pending), `limit` each,
+        """(claimed or inferred links with status pending, matches with status pending), `limit` each,
         lowest keys first."""
 
     @abstractmethod

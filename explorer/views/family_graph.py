@@ -47,8 +47,10 @@ c1, c2, c3 = st.columns([1, 2, 1])
 hops = c1.slider("Hops", 1, 4, 2, key="hops", bind="query-params")
 ALL_KINDS = [k.value for k in FamilyKind]
 kinds = c2.multiselect("Relationship kinds", ALL_KINDS, default=ALL_KINDS, key="kinds", bind="query-params")
-evidence = c3.selectbox("Minimum evidence", [e.value for e in Evidence], key="evidence", bind="query-params",
-                        help="claimed < recorded < document < reviewed < dna")
+# `inferred` (no record states it; awaiting review) is offered but not the default.
+evidence = c3.selectbox("Minimum evidence", [e.value for e in Evidence], index=Evidence.CLAIMED.rank,
+                        key="evidence", bind="query-params",
+                        help="inferred < claimed < recorded < document < reviewed < dna")
 if not kinds:
     st.warning("Choose at least one relationship kind.")
     st.stop()

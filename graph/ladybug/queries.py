@@ -17,7 +17,7 @@ Measured choices (LadybugDB 0.22, 1M persons):
 
 from __future__ import annotations
 
-from graph.model import FamilyKind
+from graph.model import Evidence, FamilyKind
 
 #: All family rel tables, for patterns; which kinds count is filtered with `$kinds` on label().
 FAMILY = "|".join(str(k) for k in FamilyKind)
@@ -179,7 +179,8 @@ MATCH_REVIEW = "MATCH ()-[m:POSSIBLY_SAME_AS]->() WHERE m.match_id = $key SET m.
 REVIEWS_OF = "MATCH (r:Review) WHERE r.target_key = $key RETURN r"
 
 PENDING_LINKS = f"""
-MATCH (a:Person)-[e:{FAMILY}]->(b:Person) WHERE e.evidence = 'claimed' AND e.status = 'pending'
+MATCH (a:Person)-[e:{FAMILY}]->(b:Person)
+WHERE e.evidence_rank <= {Evidence.CLAIMED.rank} AND e.status = 'pending'
 RETURN a.person_id AS from_key, b.person_id AS to_key, label(e) AS kind, e
 ORDER BY e.link_id LIMIT $limit
 """

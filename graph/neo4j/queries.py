@@ -510,7 +510,7 @@ RETURN properties(r) AS review
 
 PENDING_LINKS = f"""
 MATCH ()-[r:{FAMILY_PATTERN}]->()
-WHERE r.evidence = 'claimed' AND r.status = 'pending'
+WHERE r.evidence_rank <= {Evidence.CLAIMED.rank} AND r.status = 'pending'
 RETURN properties(r) AS link
 ORDER BY r.link_id
 LIMIT $limit

@@ -17,7 +17,9 @@ persons in place:
    just resolving again with the merge rejected;
 4. automatic merges are logged in the review history (reviewer `lineage resolve`, the match
    probability and per-comparison weights as the reason), pairs in the middle band become
-   POSSIBLY_SAME_AS with their explanation; reviewed statuses are carried to the links' new ids.
+   POSSIBLY_SAME_AS with their explanation; reviewed statuses are carried to the links' new ids;
+5. children no record links to a parent get the parent their apprehension points to, if exactly
+   one fits, as a PARENT_OF of evidence `inferred` for review (`loaders.linkage.kinship`).
 
 Beside the graph (`linkage_dir_for`) it keeps the trained models (`linkage_pass<N>.json`) and
 the data-quality report (`quality.csv`); the ledger remembers each mention's person, each
@@ -62,6 +64,7 @@ from loaders.linkage.decisions import (
     stable_ids,
 )
 from loaders.linkage.errors import LinkageError
+from loaders.linkage.kinship import co_apprehension_links
 from loaders.linkage.mentions import mentions_frame
 from loaders.linkage.quality import QualityReport, quality_report
 from loaders.linkage.resolve import resolve_mentions
@@ -158,7 +161,10 @@ def resolve_store(
         parts = dict(assembly.parts())
         renamed = _renamed(mentions_of, person, frame)
         confidence = _merge_confidence(result.decisions.merges, person)
-        parts["family_links"] = _with_reviews(parts["family_links"], decided, renamed, confidence)
+        stated = parts["family_links"]
+        family = {r["person_id"] for name in ("memberships", "separated") for r in parts[name]}
+        inferred = co_apprehension_links(frame, person, parts["stays"], stated, family)
+        parts["family_links"] = _with_reviews(stated + inferred, decided, renamed, confidence)
         possible = pd.concat([result.decisions.possible, kept.refused], ignore_index=True)
         parts["possible_matches"] = _matches(possible, person, keys, sides, decided)
         merge_log, new_sides = _merge_log(result.decisions.merges, current, person, mentions_of)

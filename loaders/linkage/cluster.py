@@ -14,7 +14,11 @@ one person:
   however well the surnames, date of birth and family agree — that is how twins look;
 - a name alone: no date of birth on a side, no A-number on a side, and at most one relative's
   first name in common (`name_alone`). Two strangers can share a full name; such a pair waits for
-  review.
+  review;
+- surnames crossed: both sides write two surnames and the only one they share sits first on one
+  side and second on the other (Mario Orellana Chávez, Mario Batz Orellana: by Spanish naming, a
+  man and the son of a woman of his name). One person's surnames are written dropped, swapped or
+  misspelt, never shifted by one (`surnames_crossed`); such a pair waits for review.
 
 Exact normalised A-number or agency-id agreement is decided first, deterministically; a refused
 or contradicting pair above the merge threshold becomes a possible match for review.
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from loaders.linkage.rules import one_typo
 from loaders.linkage.stages import stage
 
 #: (source, mention ref) holding each person once: one ORR file per child (a parent may be named in
@@ -222,6 +227,32 @@ def name_alone(pairs: pd.DataFrame) -> np.ndarray:
     return (dob == -1) & (a_number == -1) & (family <= ONE_RELATIVES_NAME) & (family != -2)
 
 
+def surnames_crossed(frame: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Whether each pair (unique_ids `left`, `right`) of two-surname mentions shares a surname
+    only crosswise.
+
+    Two surnames agree when their spelling keys or sound keys are equal or one typo apart; a
+    pair is crossed when first-of-one agrees with second-of-the-other, neither first with first
+    nor second with second agrees, and it is not the two surnames swapped. (A one-surname side is
+    not judged: measured, a lone surname agreeing with the other side's second one is mostly the
+    same person.)
+    """
+    spelt = (frame["surname1"].to_numpy(), frame["surname2"].to_numpy())
+    sound = (frame["surname1_sound"].to_numpy(), frame["surname2_sound"].to_numpy())
+    two = (pd.notna(spelt[0]) & pd.notna(spelt[1])).astype(bool)
+    out = np.zeros(len(left), dtype=bool)
+    for i in np.flatnonzero(two[left] & two[right]).tolist():
+        a, b = int(left[i]), int(right[i])
+
+        def agree(x: int, y: int, a: int = a, b: int = b) -> bool:
+            s, t = spelt[x][a], spelt[y][b]
+            return s == t or (sound[x][a] is not None and sound[x][a] == sound[y][b]) or one_typo(s, t)
+
+        across = agree(0, 1), agree(1, 0)
+        out[i] = any(across) and not all(across) and not agree(0, 0) and not agree(1, 1)
+    return out
+
+
 #: The comparisons `name_alone` reads (Splink's `gamma_` levels: -1 null, 0 different/none).
 NAME_ALONE = ("gamma_dob", "gamma_a_number", "gamma_family")
 #: The family comparison's level "a relative's name in common", in both passes
@@ -252,6 +283,11 @@ def _decide(frame: pd.DataFrame, pairs: pd.DataFrame, t: Thresholds) -> Decision
     strong = int(np.count_nonzero(probability >= t.merge))  # ranked: these come first
     contradiction = ranked["gamma_given"].to_numpy()[:strong] == 0
     alone = name_alone(ranked.iloc[:strong])
+    crossed = surnames_crossed(
+        frame,
+        ranked["unique_id_l"].to_numpy(dtype=np.int64)[:strong],
+        ranked["unique_id_r"].to_numpy(dtype=np.int64)[:strong],
+    )
     merged: list[int] = []
     refused: list[int] = []
     lefts = ranked["unique_id_l"].to_numpy()[:strong].tolist()
@@ -265,6 +301,8 @@ def _decide(frame: pd.DataFrame, pairs: pd.DataFrame, t: Thresholds) -> Decision
             if contradiction[pos]
             else "a name alone"
             if alone[pos]
+            else "surnames crossed"
+            if crossed[pos]
             else clusters.conflict(a, b, t.max_cluster)
         )
         if reason:

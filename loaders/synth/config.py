@@ -39,6 +39,7 @@ class SynthConfig:
     seed: int = 0
     singles_per_family: float = 0.5  # single adults per family
     uac_per_family: float = 0.2  # truly unaccompanied children per family
+    crossing_groups: float = 0.3  # families, single adults and UACs apprehended with an earlier family
     separation_rate: float = 0.5  # families split at the border
     prosecution_rate: float = 0.8  # separated parents sent to US Marshals
     removal_rate: float = 0.35  # adults removed at the end of ICE custody

@@ -87,6 +87,28 @@ class _Simulator:
         self.cfg, self.rng, self.places = cfg, rng, places
         self.persons: list[TPerson] = []
         self._register = 0
+        # Who crosses with whom is drawn from a stream of its own, so names, families and custody
+        # are what the same seed gave before crossing groups existed (ages are drawn at the
+        # apprehension, so a grouped person's birth date follows the shared day).
+        self._groups = random.Random(f"crossing-groups:{cfg.seed}")
+        self._events: list[tuple[datetime, FacilityFact]] = []
+
+    def arrival(self) -> datetime:
+        """When a family, single adult or UAC was apprehended: a minute of the scenario's year."""
+        cfg = self.cfg
+        return cfg.start + timedelta(days=self.rng.randrange(cfg.days), minutes=self.rng.randrange(1440))
+
+    def crossing(self, t0: datetime) -> tuple[datetime, FacilityFact | None]:
+        """The apprehension event: an earlier family's (its minute and station) at `crossing_groups`
+        rate, else `t0` at a station of its own (None).
+
+        Unrelated people are apprehended and booked in together (a group crossing at one place): the
+        same station and minute then say nothing about kinship, which rules reading co-apprehension
+        must withstand.
+        """
+        if self._events and self._groups.random() < self.cfg.crossing_groups:
+            return self._groups.choice(self._events)
+        return t0, None
 
     def person(self, is_child: bool, on: datetime, surname1: str | None = None) -> TPerson:
         rng = self.rng
@@ -176,15 +198,15 @@ class _Simulator:
     # ----------------------------------------------------------------- families
     def family(self, i: int) -> TFamily:
         cfg, rng = self.cfg, self.rng
-        t0 = cfg.start + timedelta(days=rng.randrange(cfg.days), minutes=rng.randrange(1440))
+        t0, station = self.crossing(self.arrival())
         parents = [self.person(False, t0)]
         if rng.random() < 0.15:
             parents.append(self.person(False, t0))
         n_children = rng.choices([1, 2, 3], [50, 35, 15])[0]
         children = [self.child_of(parents[0], t0) for _ in range(n_children)]
-        fam = TFamily(
-            f"F{i:06d}", f"FMUA{1_000_000 + i:07d}", parents, children, t0, rng.choice(self.places.stations)
-        )
+        own_station = rng.choice(self.places.stations)
+        fam = TFamily(f"F{i:06d}", f"FMUA{1_000_000 + i:07d}", parents, children, t0, station or own_station)
+        self._events.append((fam.apprehended, fam.station))
         if rng.random() < cfg.separation_rate:
             self.separate(fam)
         else:
@@ -237,22 +259,23 @@ class _Simulator:
             self.orr(c, to_orr + timedelta(hours=2), outcome, reunite)
 
     def single(self) -> TPerson:
-        cfg = self.cfg
-        t0 = cfg.start + timedelta(days=self.rng.randrange(cfg.days), minutes=self.rng.randrange(1440))
+        t0, station = self.crossing(self.arrival())
         p = self.person(False, t0)
         out = t0 + self.days(1, 3)
-        self.cbp(p, self.rng.choice(self.places.stations), t0, out, ReleaseReason.TRANSFERRED)
+        own_station = self.rng.choice(self.places.stations)
+        self.cbp(p, station or own_station, t0, out, ReleaseReason.TRANSFERRED)
         start = self.usms(p, out) if self.rng.random() < 0.15 else out
         self.ice_chain(p, start + timedelta(hours=4), self.places.ice)
         return p
 
     def uac(self) -> TPerson:
-        cfg, rng = self.cfg, self.rng
-        t0 = cfg.start + timedelta(days=rng.randrange(cfg.days), minutes=rng.randrange(1440))
+        rng = self.rng
+        t0, station = self.crossing(self.arrival())
         c = self.person(True, t0)
         c.given = c.given.split(" ")[0]
         out = t0 + self.days(2, 4)
-        self.cbp(c, rng.choice(self.places.stations), t0, out, ReleaseReason.TRANSFERRED)
+        own_station = rng.choice(self.places.stations)
+        self.cbp(c, station or own_station, t0, out, ReleaseReason.TRANSFERRED)
         sponsor = rng.random() < 0.8
         self.orr(
             c,

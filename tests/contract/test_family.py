@@ -5,8 +5,21 @@ from __future__ import annotations
 import pytest
 
 from graph.errors import NotFoundError
-from graph.model import Evidence, FamilyKind
-from tests.contract.scenario import AUNT, CLAIMER, DAD, DUP, KID1, KID2, KID3, MOM, STRANGER
+from graph.model import Evidence, FamilyKind, FamilyLink, GraphBatch, OrphanReason
+from tests.contract.scenario import (
+    AUNT,
+    CBP,
+    CLAIMER,
+    DAD,
+    DUP,
+    KID1,
+    KID2,
+    KID3,
+    MOM,
+    ORPHAN,
+    ORR,
+    STRANGER,
+)
 
 
 def test_get_person_returns_typed_record_with_normalised_a_number(scenario_store):
@@ -119,3 +132,32 @@ def test_family_path_none_when_unconnected_or_only_through_rejected(scenario_sto
     assert scenario_store.family_path(KID3, KID1) is None
     assert scenario_store.family_path(STRANGER, KID1) is None
     assert scenario_store.family_path(CLAIMER, KID3).persons[-1].person_id == KID3
+
+
+def test_an_inferred_link_is_shown_only_when_asked_and_awaits_review(scenario_store):
+    """`inferred` is the level below `claimed`: no record states it (kinship.py derives it from
+    an apprehension), so the default reads leave it out, a reader may ask for it, the review
+    queue lists it and the child it would link still counts as an orphan."""
+    scenario_store.upsert(
+        GraphBatch(family_links=[
+            FamilyLink(kind=FamilyKind.PARENT_OF, from_id=AUNT, to_id=ORPHAN, evidence=Evidence.INFERRED,
+                       sources=[CBP[0], ORR[2]], confidence=0.5)
+        ])
+    )
+    key = f"PARENT_OF:{AUNT}:{ORPHAN}"
+    assert Evidence.INFERRED.rank == 0 < Evidence.CLAIMED.rank == 1
+    assert scenario_store.relatives(ORPHAN, hops=1).hops == {ORPHAN: 0}
+    asked = scenario_store.relatives(ORPHAN, hops=1, min_evidence=Evidence.INFERRED)
+    assert asked.hops == {ORPHAN: 0, AUNT: 1}
+    assert [(x.link_id, x.evidence) for x in asked.links] == [(key, Evidence.INFERRED)]
+    assert key in {x.link_id for x in scenario_store.pending_reviews()[0]}
+    reasons = scenario_store.get_person(ORPHAN).orphan_reasons
+    assert OrphanReason.ONLY_CLAIMED_LINKS in reasons and OrphanReason.NO_PARENT_LINK not in reasons
+    # A record stating the link later outranks the inference; nothing downgrades it again.
+    stated = FamilyLink(kind=FamilyKind.PARENT_OF, from_id=AUNT, to_id=ORPHAN, evidence=Evidence.CLAIMED,
+                        sources=[ORR[2]], confidence=0.5)
+    scenario_store.upsert(GraphBatch(family_links=[stated]))
+    scenario_store.upsert(
+        GraphBatch(family_links=[stated.model_copy(update={"evidence": Evidence.INFERRED})])
+    )
+    assert [x.evidence for x in scenario_store.relatives(ORPHAN, hops=1).links] == [Evidence.CLAIMED]

@@ -78,6 +78,7 @@ def test_hostile_names_are_searched_as_data_and_shown_as_text(app_store: GraphSt
 
 def test_family_graph_numbers_match_the_graph(app_store: GraphStore) -> None:
     at = open_page("graph", person=KID1, hops="2")
+    assert at.selectbox(key="evidence").value == Evidence.CLAIMED.value  # `inferred` only when asked
     hood = app_store.relatives(KID1, hops=2)
     assert at.markdown[0].value.endswith(f"{len(hood.persons) - 1} relative(s) within 2 hop(s)")
     assert iframe_nodes(at) == {p.person_id for p in hood.persons}

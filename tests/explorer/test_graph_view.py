@@ -48,6 +48,7 @@ def test_claimed_edges_dashed_verified_solid_and_path_highlighted() -> None:
     edges = {e["id"]: e for e in graph_edges(hood, {"PARENT_OF:M:K"})}
     assert edges["PARENT_OF:M:K"]["dashes"] is False and edges["PARENT_OF:M:K"]["arrows"] == "to"
     assert edges["RELATIVE_OF:A:M"]["dashes"] is True
+    assert graph_view.edge_style(Evidence.INFERRED) == {"dashes": [2, 6], "width": 1}  # dotted, thin
     assert edges["PARENT_OF:M:K"]["width"] > edges["RELATIVE_OF:A:M"]["width"]
     assert edges["PARENT_OF:M:K"]["color"] != edges["RELATIVE_OF:A:M"]["color"]
 

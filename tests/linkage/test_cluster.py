@@ -62,6 +62,25 @@ def test_contradicting_given_names_are_only_a_possible_match() -> None:
     assert len(decisions.possible) == 1
 
 
+def test_a_surname_shared_only_crosswise_is_only_a_possible_match() -> None:
+    """Mario Orellana Chávez and Mario Batz Orellana share a surname first on one side and second
+    on the other: by Spanish naming, a man and the son of a woman of his name, however alike
+    their dates of birth. Swapped, dropped or misspelt surnames still merge."""
+    mario = person("Mario", "Orellana Chávez", "1984-08-28", "M")
+    others = [
+        person("Mario", "Batz Orellana", "1984-08-28", "M"),  # crossed: kept apart
+        person("Mario", "Chávez Orellana", "1984-08-28", "M"),  # swapped
+        person("Mario", "Orellana", "1984-08-28", "M"),  # second surname dropped
+        person("Mario", "Orelana Chaves", "1984-08-28", "M"),  # misspelt
+    ]
+    for i, other in enumerate(others):
+        frame = mentions_frame([record("cbp_e3", "A", [mario]), record("usms", f"B{i}", [other])])
+        decisions = decide(frame, pairs([(0, 1, 0.9999, 5)]))
+        assert decisions.person_of.nunique() == (2 if i == 0 else 1), other.surnames
+        assert decisions.report.refused["surnames crossed"] == (i == 0)
+        assert len(decisions.possible) == (i == 0)
+
+
 def test_single_best_link_for_sources_holding_a_person_once() -> None:
     child = person("Kevin", "Chávez", "2010-01-01", "M", ref="child")
     frame = mentions_frame(

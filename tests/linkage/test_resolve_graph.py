@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph.ladybug.store import LadybugStore
-from graph.model import FamilyKind, LinkStatus
+from graph.model import Evidence, FamilyKind, LinkStatus
 from graph.store import GraphStore
 from loaders.identity import current_persons, mention_keys
 from loaders.ledger import Ledger
@@ -136,7 +136,10 @@ def test_resolution_merges_keeps_ids_and_records_and_keeps_twins_apart(
     }
     after = store.counts()
     assert after.persons == report.persons and after.source_records == counts.source_records
-    assert set(report.person_of) <= set(before.values()), "a merged person keeps one of its ids"
+    kept = set(report.person_of) & set(before.values())
+    for pid in set(report.person_of) - kept:  # a new id only for a part split off a person of before
+        split = report.frame.loc[report.person_of.to_numpy() == pid, "mention_key"]
+        assert {before[k] for k in split} <= kept, "a merged person keeps one of its ids"
     for n, (key, pid) in enumerate(zip(report.frame["mention_key"], report.person_of, strict=True)):
         if key.startswith("county_shelter") or n % 100 == 0:  # every record still described
             assert key.split("#")[0] in {r.record_key for r in store.provenance(pid).records}
@@ -151,6 +154,17 @@ def test_resolution_merges_keeps_ids_and_records_and_keeps_twins_apart(
     links = [x for x in store.family_links([FamilyKind.PARENT_OF]) if x.from_id == mother]
     assert {x.to_id for x in links} >= set(kids)
     assert all(len(x.sources) >= 2 and x.confidence <= 1.0 for x in links if x.to_id in kids)
+    # Children coded unaccompanied get the parent their apprehension points to, as `inferred`:
+    # sources the two CBP rows, custody that began at one station at one minute, no stated parent.
+    parental = store.family_links([FamilyKind.PARENT_OF, FamilyKind.GUARDIAN_OF])
+    inferred = [x for x in parental if x.evidence == Evidence.INFERRED]
+    assert inferred
+    for x in inferred:
+        assert [y for y in parental if y.to_id == x.to_id and y.evidence != Evidence.INFERRED] == []
+        assert len(x.sources) == 2 and all(s.startswith("cbp_e3:") for s in x.sources)
+        parent, child = ({(s.stay.facility_id, s.stay.start) for s in store.custody_chain(p)}
+                         for p in (x.from_id, x.to_id))
+        assert parent & child
     # Bad input: listed, left as own persons, no crash.
     issues = {(r["mention_key"].split(":")[-1], r["issue"]) for r in report.quality.rows}
     assert {

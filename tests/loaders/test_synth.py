@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from loaders.synth.exports import (
     USMS_FILE,
     WHITEBOARD_FILE,
 )
+from loaders.synth.facilities import load_places
 from loaders.synth.manifest import MANIFEST_FILE
+from loaders.synth.world import World, simulate
 
 
 def _files(d: Path) -> dict[str, bytes]:
@@ -97,3 +100,30 @@ def test_mess_appears_and_can_be_turned_off(tmp_path: Path) -> None:
     flagged = [r for r in rows if r["SEPARATED_FLAG"] == "Y"]
     assert any(not r["SEPARATION_REASON"] for r in flagged)  # separation without a reason
     assert any(not r["DOB"] and r["AGE"] for r in rows)  # age instead of a date of birth
+
+
+def _world(crossing_groups: float) -> World:
+    cfg = SynthConfig(families=300, seed=4, crossing_groups=crossing_groups)
+    rng = random.Random(cfg.seed)
+    return simulate(cfg, rng, load_places(rng, None))
+
+
+def test_unrelated_people_cross_in_groups_and_the_rest_of_the_world_stays_the_same() -> None:
+    """Single adults, lone children and whole families are booked in at an earlier family's
+    station and minute at `crossing_groups` rate (the confounder kinship rules must withstand),
+    drawn from a stream of their own: names and families are what the seed gave without groups
+    (ages are drawn at the apprehension, so birth dates follow the shared day)."""
+    grouped, alone = _world(0.3), _world(0.0)
+    for world in (grouped, alone):
+        events = {(f.station.facility_id, f.apprehended) for f in world.families}
+        others = world.singles + world.uacs
+        joined = [p for p in others if (p.stays[0].facility.facility_id, p.stays[0].start) in events]
+        share = len(joined) / len(others)
+        if world is grouped:
+            assert 0.2 < share < 0.4, share
+            assert len(events) < len(world.families)  # families join earlier families too
+        else:
+            assert share < 0.01 and len(events) == len(world.families)
+    assert [(p.given, p.surname1, p.surname2, p.sex, p.country) for p in grouped.persons] == [
+        (p.given, p.surname1, p.surname2, p.sex, p.country) for p in alone.persons
+    ]

@@ -1,0 +1,155 @@
+"""Parent links no record states, inferred from who was apprehended together (evidence `inferred`).
+
+A child separated at the border and then coded unaccompanied has no family unit, and its ORR
+file names no parent: no record says whose child it is. What remains is the apprehension. The
+family was booked in at one station at one minute, and Spanish naming ties a child's surnames to
+its parents' (the first is the father's first surname, the second the mother's first surname).
+Unrelated people are booked in together too — a group crossing at one place — so the station
+and minute alone say nothing; the rule asks more of each candidate and never chooses between
+two:
+
+- the child has no parental link at all (no PARENT_OF or GUARDIAN_OF, of any evidence);
+- the adult's custody at CBP began at the station and the minute the child's did;
+- a man's first surname is the child's first, a woman's first surname the child's second
+  (spelling keys: accents and case do not matter, a typo does);
+- the adult is at least `MIN_GAP_YEARS` older, when both birth years are known;
+- one of the adult's children on record left CBP custody at the minute this child did (children
+  of one family go on to ORR together; an unrelated family's children leave on their own
+  family's day), or the adult has no child on record but is on record as family: a member of a
+  family unit or group, or a side of a separation (a single adult crossing with the group is
+  neither);
+- no other adult of that sex in that group fits the child.
+
+What comes out is a hypothesis, not a fact: a PARENT_OF with evidence `inferred`, the weakest
+level, below what a child or parent `claimed`. The explorer does not draw it unless asked
+(`min_evidence` defaults to `claimed`); a reviewer confirms it (evidence `reviewed`) or rejects
+it like any claimed link, and any record stating a parent outranks it. Its sources are the two
+CBP records that put the two people in one place at one minute. Surnames follow the Spanish
+order, so a family named the Portuguese way (mother's surname first) fits only by chance.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import pandas as pd
+
+from graph.model import Agency, Evidence, FamilyKind
+from graph.store import Row
+from loaders.assemble import link_row
+
+#: A parent is at least this many years older than the child (birth years, when both are known).
+MIN_GAP_YEARS = 14
+#: Kinds that make a child "linked to a parent" already.
+_PARENTAL = {FamilyKind.PARENT_OF.value, FamilyKind.GUARDIAN_OF.value}
+
+
+def co_apprehension_links(
+    frame: pd.DataFrame, person: pd.Series, stays: list[Row], links: list[Row], family: set[str]
+) -> list[Row]:
+    """PARENT_OF rows (evidence `inferred`) for children no record links to a parent.
+
+    Args:
+        frame: the mentions frame (`loaders.linkage.mentions`).
+        person: unique_id → resolved person id.
+        stays: the resolved STAYED_AT rows (`Assembly.stays`).
+        links: the resolved family link rows; children with a parental one are left alone.
+        family: persons on record as family (members of a unit or group, sides of a separation).
+    """
+    traits = _traits(frame, person)
+    children_of: dict[str, set[str]] = defaultdict(set)
+    for link in links:
+        if link["kind"] in _PARENTAL:
+            children_of[link["from_id"]].add(link["to_id"])
+    linked = set().union(*children_of.values())
+    groups: dict[tuple[str, datetime], list[Row]] = defaultdict(list)
+    left_cbp: dict[str, set[datetime]] = defaultdict(set)
+    for stay in stays:
+        if stay["agency"] == Agency.CBP.value and stay["start"] is not None:
+            groups[(stay["facility_id"], stay["start"])].append(stay)
+            if stay["end"] is not None:
+                left_cbp[stay["person_id"]].add(stay["end"])
+    out: dict[str, Row] = {}
+    for (_, start), booked in groups.items():
+        children = [s for s in booked if traits.get(s["person_id"], _NONE).is_child is True]
+        adults = [s for s in booked if traits.get(s["person_id"], _NONE).is_child is False]
+        for child in children:
+            if child["person_id"] in linked:
+                continue
+            left = child["end"]
+            candidates = [
+                a
+                for a in adults
+                if any(left in left_cbp[c] for c in children_of[a["person_id"]])
+                or (not children_of[a["person_id"]] and a["person_id"] in family)
+            ]
+            for parent in _the_one_per_sex(traits, child["person_id"], candidates):
+                row = link_row(
+                    FamilyKind.PARENT_OF.value,
+                    parent["person_id"],
+                    child["person_id"],
+                    Evidence.INFERRED,
+                    start,
+                    sorted({*parent["sources"], *child["sources"]}),
+                )
+                out[row["link_id"]] = row
+    return list(out.values())
+
+
+class _Traits:
+    """What the rule reads of one resolved person, over all its mentions."""
+
+    __slots__ = ("is_child", "sex", "first_surnames", "second_surnames", "birth_year")
+
+    def __init__(
+        self,
+        is_child: bool | None,
+        sex: str | None,
+        first: frozenset[str],
+        second: frozenset[str],
+        year: int | None,
+    ) -> None:
+        self.is_child, self.sex, self.birth_year = is_child, sex, year
+        self.first_surnames, self.second_surnames = first, second
+
+
+_NONE = _Traits(None, None, frozenset(), frozenset(), None)
+
+
+def _traits(frame: pd.DataFrame, person: pd.Series) -> dict[str, _Traits]:
+    cols = frame[["unique_id", "is_child", "sex", "surname1", "surname2", "dob_year"]].assign(
+        person=person.to_numpy()[frame["unique_id"].to_numpy(dtype="int64")]
+    )
+    out: dict[str, _Traits] = {}
+    for pid, rows in cols.groupby("person", sort=False):
+        flags = {bool(v) for v in rows["is_child"] if v is not None and not pd.isna(v)}
+        sexes = {v for v in rows["sex"] if isinstance(v, str)}
+        years = rows["dob_year"].dropna()
+        out[str(pid)] = _Traits(
+            flags.pop() if len(flags) == 1 else None,
+            sexes.pop() if len(sexes) == 1 else None,
+            frozenset(v for v in rows["surname1"] if isinstance(v, str)),
+            frozenset(v for v in rows["surname2"] if isinstance(v, str)),
+            int(years.mode().min()) if len(years) else None,
+        )
+    return out
+
+
+def _the_one_per_sex(traits: dict[str, _Traits], child_id: str, adults: list[Row]) -> list[Row]:
+    """The father and the mother the child's surnames point to, each only when exactly one fits."""
+    child = traits[child_id]
+    fits: dict[str, list[Row]] = {"M": [], "F": []}
+    for stay in adults:
+        adult = traits.get(stay["person_id"], _NONE)
+        surnames = {"M": child.first_surnames, "F": child.second_surnames}.get(adult.sex or "")
+        if surnames is None or adult.first_surnames.isdisjoint(surnames):
+            continue
+        if (
+            adult.birth_year is not None
+            and child.birth_year is not None
+            and child.birth_year - adult.birth_year < MIN_GAP_YEARS
+        ):
+            continue
+        fits[adult.sex].append(stay)  # type: ignore[index]
+    return [found[0] for found in fits.values() if len({s["person_id"] for s in found}) == 1]
