@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph.keys import fold
 from graph.model import ReleaseReason
 from loaders.gcpause import gc_paused
 from loaders.linkage.spanish import (
@@ -49,6 +50,7 @@ COLUMNS = [
     "given_tokens",
     "given1",
     "given1_sound",
+    "given1_written",
     "given_sounds",
     "surname_tokens",
     "surname1",
@@ -57,6 +59,7 @@ COLUMNS = [
     "surname2_sound",
     "surname_sounds",
     "surname_set",
+    "surnames_written",
     "dob",
     "dob_year",
     "dob_month",
@@ -85,6 +88,9 @@ def _name_columns(m: Mention) -> dict[str, object]:
         "given_tokens": [spelling_key(t) for t in given],
         "given1": spelling_key(given[0]) if given else None,
         "given1_sound": sound_key(given[0]) if given else None,
+        # As written (accents and case folded, no spelling rules): "one typo apart" is about the
+        # letters a clerk typed; a rule such as c→s before i turns a swap (Lucía/Lucaí) into two.
+        "given1_written": fold(given[0]) if given else None,
         "given_sounds": sorted({sound_key(t) for t in given}),
         "surname_tokens": surnames,
         "surname1": spelling_key(surnames[0]) if surnames else None,
@@ -93,6 +99,7 @@ def _name_columns(m: Mention) -> dict[str, object]:
         "surname2_sound": s_sounds[1] if len(s_sounds) > 1 else None,
         "surname_sounds": sorted(set(s_sounds)),
         "surname_set": surname_set_key(surnames),
+        "surnames_written": [fold(t) for t in surnames[:2]],
     }
 
 

@@ -103,7 +103,9 @@ def day_and_age_pairs(frame: pd.DataFrame) -> pd.DataFrame:
         explanation naming the rule.
     """
     thin = _thin(frame)
-    keyed = frame[["unique_id", "given1", "given1_sound", "custody_day_dobs"]].explode("custody_day_dobs")
+    keyed = frame[["unique_id", "given1", "given1_sound", "given1_written", "custody_day_dobs"]].explode(
+        "custody_day_dobs"
+    )
     keyed = keyed.dropna(subset=["given1", "custody_day_dobs"])
     is_thin = thin.loc[keyed.index].to_numpy()
     stayed = (frame["facility_ids"].map(len) > 0).loc[keyed.index].to_numpy()
@@ -111,8 +113,8 @@ def day_and_age_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     fits = [
         sound_t == sound_a or one_typo(given_t, given_a)
         for given_t, given_a, sound_t, sound_a in zip(
-            pairs["given1_t"],
-            pairs["given1_a"],
+            pairs["given1_written_t"],
+            pairs["given1_written_a"],
             pairs["given1_sound_t"],
             pairs["given1_sound_a"],
             strict=True,
@@ -175,25 +177,26 @@ def apprehended_with_pairs(frame: pd.DataFrame, person_of: pd.Series) -> pd.Data
         adults.rename(columns={"unique_id": "candidate"}), on="custody_starts"
     )
     uid, cand = found["unique_id"].to_numpy(dtype="int64"), found["candidate"].to_numpy(dtype="int64")
-    given, sound = frame["given1"].to_numpy(), frame["given1_sound"].to_numpy()
+    given, sound = frame["given1_written"].to_numpy(), frame["given1_sound"].to_numpy()
     surnames, sex = frame["surname_sounds"].to_numpy(), frame["sex"].to_numpy()
-    keys = [
-        [k for k in pair if isinstance(k, str)]
-        for pair in zip(frame["surname1"], frame["surname2"], strict=True)
-    ]
+    written = frame["surnames_written"].to_numpy()
     fits = [
         _names_fit(
             (given[m], given[a]),
             (sound[m], sound[a]),
             (set(surnames[m]), set(surnames[a])),
-            (keys[m], keys[a]),
+            (written[m], written[a]),
         )
         and not (isinstance(sex[m], str) and isinstance(sex[a], str) and sex[m] != sex[a])
         and person[a] != person[m]
         for m, a in zip(uid.tolist(), cand.tolist(), strict=True)
     ]
     found = found[np.asarray(fits, dtype=bool)]
-    found = found[~found["person"].isin(set(found["relative_person"]))]
+    # A candidate that is one of this mention's own relatives (the other parent the file names,
+    # resolved already) is not the named parent; another mention's relatives may well be.
+    own = set(zip(relatives["unique_id"], relatives["relative_person"], strict=True))
+    theirs = [pair not in own for pair in zip(found["unique_id"], found["person"], strict=True)]
+    found = found[np.asarray(theirs, dtype=bool)]
     one = found.groupby("unique_id")["person"].transform("nunique") == 1
     chosen = found[one].sort_values(["unique_id", "candidate"]).drop_duplicates("unique_id")
     explanations = [
@@ -225,7 +228,7 @@ def _names_fit(
     s_keys: tuple[list[str], list[str]],
 ) -> bool:
     """The same first-name sound and a surname in common, allowing a typo in one of the two
-    (`one_typo` on the spelling keys: Gracia/García, Adnrea/Andrea)."""
+    (`one_typo` on the names as written: Gracia/García, Adnrea/Andrea, Garica/García)."""
     given_same = g_sound[0] == g_sound[1]
     surname_same = not surnames[0].isdisjoint(surnames[1])
     if given_same and surname_same:
