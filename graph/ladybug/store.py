@@ -49,6 +49,11 @@ _NO_CUTOFF = datetime(9999, 12, 31)
 _NO_LIMIT = 2**62
 #: Above this many start persons one scan of the rel table beats one indexed lookup per person.
 _SCAN_FROM = 200
+#: The same for stays, where the `LOAD FROM` join scans every STAYED_AT edge: at 1M persons (3M
+#: stays) it took ~2 s whatever the ids (300 of them: 2.8 s, against 0.20 s by lookup; 3,000: 2.0 s
+#: against 0.93 s), which made a first visit of a 300-person family graph 4.6 s slower than a warm
+#: one (bench/explorer.py). Lookups cost ~0.3 ms each.
+_STAYS_SCAN_FROM = 4_000
 #: Up to this many ids, one primary-key lookup each (≈0.07 ms) beats joining them from an Arrow
 #: table (≈0.6 ms): a family of four in `relatives` saves ≈0.4 ms.
 _LOOKUP_UP_TO = 8
@@ -264,7 +269,7 @@ class LadybugStore(GraphStore):
 
     def _fetch_stays(self, person_ids: list[str], known_before: datetime | None) -> list[Row]:
         known = known_before or _NO_CUTOFF
-        if len(person_ids) > _SCAN_FROM:
+        if len(person_ids) > _STAYS_SCAN_FROM:
             found = self._run(q.STAYS, rows=_key_table(person_ids), known=known)
         else:
             found = [row for pid in person_ids for row in self._run(q.STAYS_OF, id=pid, known=known)]

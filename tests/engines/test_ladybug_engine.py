@@ -158,3 +158,17 @@ def test_a_50k_person_bulk_upsert_completes(store: LadybugStore) -> None:
     counts = store.counts()
     assert counts.persons == 50_000 and counts.family_links[FamilyKind.PARENT_OF] == 25_000
     assert store.relatives("P10", hops=1).hops == {"P10": 0, "P11": 1}
+
+
+def test_stays_by_lookup_and_by_one_join_give_the_same_chains(store: LadybugStore, monkeypatch) -> None:
+    """`_fetch_stays` looks stays up person by person below `_STAYS_SCAN_FROM` ids and joins them
+    from one Arrow table above it (a scan of every stay); both must give the same chains."""
+    import graph.ladybug.store as engine
+    from tests.contract.scenario import DAD, KID1, KID2, MOM, scenario
+
+    store.upsert(scenario())
+    ids = [MOM, DAD, KID1, KID2, "P-NOBODY"]
+    by_lookup = store.custody_chains(ids)
+    monkeypatch.setattr(engine, "_STAYS_SCAN_FROM", 0)
+    assert store.custody_chains(ids) == by_lookup
+    assert sum(map(len, by_lookup.values())) > 4 and by_lookup["P-NOBODY"] == []
