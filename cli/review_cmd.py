@@ -60,7 +60,7 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, help="rows per kind")] = 50,
     merges: Annotated[bool, typer.Option("--merges", help="also list automatic merges (to undo)")] = False,
 ) -> None:
-    """Pending possible matches and claimed family links (and automatic merges with --merges)."""
+    """Pending possible matches, claimed and inferred family links (and automatic merges with --merges)."""
     console = Console()
     with open_store(read_only=True) as store:
         links, matches = store.pending_reviews(limit)
@@ -78,7 +78,7 @@ def list_(
             _weights(m.explanation),
         )
     console.print(table)
-    table = Table(title=f"claimed family links awaiting review ({len(links)})")
+    table = Table(title=f"claimed and inferred family links awaiting review ({len(links)})")
     for col in ("key", "from", "kind", "to", "records"):
         table.add_column(col)
     for x in links:

@@ -94,6 +94,6 @@ with tab_quality:
                  key="conflicts_table")
     links, matches = queries.pending()
     m1, m2 = st.columns(2)
-    m1.metric("Claimed links awaiting review", len(links))
+    m1.metric("Claimed or inferred links awaiting review", len(links))
     m2.metric("Potential matches awaiting review", len(matches))
     nav.link("review")

@@ -84,7 +84,8 @@ with left:
     view = (data_version(), current_principal().role, pid, hops, tuple(kinds), evidence, target)
     st.iframe(graph_html(view, hood, where, path_links), height=620, alt="Family graph")
     st.caption("Colour: agency holding the person now (grey: none on record). Star: the chosen person; "
-               "circle: child; square: adult. Dashed line: claimed link; solid: recorded or verified.")
+               "circle: child; square: adult. Dotted line: inferred link; dashed: claimed; "
+               "solid: recorded or verified.")
 with right:
     tab_people, tab_links = st.tabs(["People", "Links"])
     with tab_people:

@@ -1,4 +1,5 @@
-"""Review queue: confirm or reject claimed family links and potential matches, with a reason.
+"""Review queue: confirm or reject claimed and inferred family links and potential matches, with a
+reason.
 
 Decisions are written through `SecuredGraph.record_review` on a read-write store opened for that
 one call (see `explorer/store.py`), with the signed-in principal as the reviewer (no name is typed:
@@ -31,13 +32,13 @@ def name(pid: str) -> str:
 
 
 queue = pd.DataFrame(
-    [{"type": "claimed link", "what": f"{name(x.from_id)} {x.kind.value} {name(x.to_id)}",
+    [{"type": f"{x.evidence.value} link", "what": f"{name(x.from_id)} {x.kind.value} {name(x.to_id)}",
       "evidence / probability": x.evidence.value, "key": x.link_id} for x in links]
     + [{"type": "potential match", "what": f"{name(m.person_a)} same as {name(m.person_b)}?",
         "evidence / probability": f"{m.probability:.2f}", "key": m.match_id} for m in matches],
     columns=["type", "what", "evidence / probability", "key"],
 )
-st.caption(f"{len(links)} claimed link(s) and {len(matches)} potential match(es) await review.")
+st.caption(f"{len(links)} claimed or inferred link(s) and {len(matches)} potential match(es) await review.")
 picked = st.dataframe(queue, key="queue", on_select="rerun", selection_mode="single-row", hide_index=True)
 if flash := st.session_state.pop("review_flash", None):
     st.success(flash)

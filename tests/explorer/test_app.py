@@ -137,7 +137,7 @@ def test_analyst_counts_match_the_graph(app_store: GraphStore) -> None:
     shown = next(d.value for d in at.dataframe if list(d.value.columns) == ["agency", "children"])
     assert dict(zip(shown["agency"], shown["children"], strict=True)) == census.by_agency
     links, matches = app_store.pending_reviews()
-    assert metric(at, "Claimed links awaiting review") == len(links)
+    assert metric(at, "Claimed or inferred links awaiting review") == len(links)
     assert metric(at, "Potential matches awaiting review") == len(matches)
     assert metric(at, "Quarantined rows") == len(app_store.quarantine())
     known = open_page("analyst", on="2018-06-20", known="2018-06-20")
