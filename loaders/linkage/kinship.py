@@ -30,9 +30,10 @@ order, so a family named the Portuguese way (mother's surname first) fits only b
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from graph.model import Agency, Evidence, FamilyKind
@@ -57,7 +58,6 @@ def co_apprehension_links(
         links: the resolved family link rows; children with a parental one are left alone.
         family: persons on record as family (members of a unit or group, sides of a separation).
     """
-    traits = _traits(frame, person)
     children_of: dict[str, set[str]] = defaultdict(set)
     for link in links:
         if link["kind"] in _PARENTAL:
@@ -70,6 +70,17 @@ def co_apprehension_links(
             groups[(stay["facility_id"], stay["start"])].append(stay)
             if stay["end"] is not None:
                 left_cbp[stay["person_id"]].add(stay["end"])
+    # Traits (a pass over mentions) only for the people of groups where a child without a parent
+    # link was booked in with someone: a few percent of everyone at any scale.
+    who = person.to_numpy()[frame["unique_id"].to_numpy(dtype="int64")]
+    minors = set(who[(frame["is_child"] == True).to_numpy()])  # noqa: E712 - None stays out
+    groups = {
+        key: booked
+        for key, booked in groups.items()
+        if len(booked) > 1 and any(s["person_id"] in minors and s["person_id"] not in linked for s in booked)
+    }
+    wanted = {s["person_id"] for booked in groups.values() for s in booked}
+    traits = _traits(frame[pd.Series(who).isin(wanted).to_numpy()], person)
     out: dict[str, Row] = {}
     for (_, start), booked in groups.items():
         children = [s for s in booked if traits.get(s["person_id"], _NONE).is_child is True]
@@ -118,22 +129,33 @@ _NONE = _Traits(None, None, frozenset(), frozenset(), None)
 
 
 def _traits(frame: pd.DataFrame, person: pd.Series) -> dict[str, _Traits]:
-    cols = frame[["unique_id", "is_child", "sex", "surname1", "surname2", "dob_year"]].assign(
-        person=person.to_numpy()[frame["unique_id"].to_numpy(dtype="int64")]
-    )
-    out: dict[str, _Traits] = {}
-    for pid, rows in cols.groupby("person", sort=False):
-        flags = {bool(v) for v in rows["is_child"] if v is not None and not pd.isna(v)}
-        sexes = {v for v in rows["sex"] if isinstance(v, str)}
-        years = rows["dob_year"].dropna()
-        out[str(pid)] = _Traits(
-            flags.pop() if len(flags) == 1 else None,
-            sexes.pop() if len(sexes) == 1 else None,
-            frozenset(v for v in rows["surname1"] if isinstance(v, str)),
-            frozenset(v for v in rows["surname2"] if isinstance(v, str)),
-            int(years.mode().min()) if len(years) else None,
+    """Per person of `frame`'s mentions: one pass over plain values (a pandas group per person
+    cost ~1.4 ms each, 1.8 s for 1,300 people)."""
+    seen: dict[str, tuple[set[bool], set[str], set[str], set[str], Counter[int]]] = {}
+    columns = [frame[c].to_numpy() for c in ("is_child", "sex", "surname1", "surname2", "dob_year")]
+    who = person.to_numpy()[frame["unique_id"].to_numpy(dtype="int64")]
+    for pid, child, sex, first, second, year in zip(who, *columns, strict=True):
+        flags, sexes, firsts, seconds, years = seen.setdefault(pid, (set(), set(), set(), set(), Counter()))
+        if isinstance(child, bool | np.bool_):
+            flags.add(bool(child))
+        if isinstance(sex, str):
+            sexes.add(sex)
+        if isinstance(first, str):
+            firsts.add(first)
+        if isinstance(second, str):
+            seconds.add(second)
+        if year is not None and not pd.isna(year):
+            years[int(year)] += 1
+    return {
+        str(pid): _Traits(
+            next(iter(flags)) if len(flags) == 1 else None,
+            next(iter(sexes)) if len(sexes) == 1 else None,
+            frozenset(firsts),
+            frozenset(seconds),
+            min(years, key=lambda y: (-years[y], y)) if years else None,
         )
-    return out
+        for pid, (flags, sexes, firsts, seconds, years) in seen.items()
+    }
 
 
 def _the_one_per_sex(traits: dict[str, _Traits], child_id: str, adults: list[Row]) -> list[Row]:
