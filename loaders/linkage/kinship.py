@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -63,15 +64,9 @@ def co_apprehension_links(
         if link["kind"] in _PARENTAL:
             children_of[link["from_id"]].add(link["to_id"])
     linked = set().union(*children_of.values())
-    groups: dict[tuple[str, datetime], list[Row]] = defaultdict(list)
-    left_cbp: dict[str, set[datetime]] = defaultdict(set)
-    for stay in stays:
-        if stay["agency"] == Agency.CBP.value and stay["start"] is not None:
-            groups[(stay["facility_id"], stay["start"])].append(stay)
-            if stay["end"] is not None:
-                left_cbp[stay["person_id"]].add(stay["end"])
+    groups, left_cbp = _booked_together(stays)
     # Traits (a pass over mentions) only for the people of groups where a child without a parent
-    # link was booked in with someone: a few percent of everyone at any scale.
+    # link was booked in with someone (a fifth of the scenario's people).
     who = person.to_numpy()[frame["unique_id"].to_numpy(dtype="int64")]
     minors = set(who[(frame["is_child"] == True).to_numpy()])  # noqa: E712 - None stays out
     groups = {
@@ -108,21 +103,29 @@ def co_apprehension_links(
     return list(out.values())
 
 
-class _Traits:
-    """What the rule reads of one resolved person, over all its mentions."""
+def _booked_together(
+    stays: list[Row],
+) -> tuple[dict[tuple[str, datetime], list[Row]], dict[str, set[datetime]]]:
+    """CBP stays by (station, minute custody began), and when each person left CBP custody."""
+    groups: dict[tuple[str, datetime], list[Row]] = defaultdict(list)
+    left_cbp: dict[str, set[datetime]] = defaultdict(set)
+    for stay in stays:
+        if stay["agency"] == Agency.CBP.value and stay["start"] is not None:
+            groups[(stay["facility_id"], stay["start"])].append(stay)
+            if stay["end"] is not None:
+                left_cbp[stay["person_id"]].add(stay["end"])
+    return groups, left_cbp
 
-    __slots__ = ("is_child", "sex", "first_surnames", "second_surnames", "birth_year")
 
-    def __init__(
-        self,
-        is_child: bool | None,
-        sex: str | None,
-        first: frozenset[str],
-        second: frozenset[str],
-        year: int | None,
-    ) -> None:
-        self.is_child, self.sex, self.birth_year = is_child, sex, year
-        self.first_surnames, self.second_surnames = first, second
+class _Traits(NamedTuple):
+    """What the rule reads of one resolved person, over all its mentions (None: unknown, or
+    its mentions disagree)."""
+
+    is_child: bool | None
+    sex: str | None
+    first_surnames: frozenset[str]
+    second_surnames: frozenset[str]
+    birth_year: int | None
 
 
 _NONE = _Traits(None, None, frozenset(), frozenset(), None)
