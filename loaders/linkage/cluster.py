@@ -231,22 +231,24 @@ def surnames_crossed(frame: pd.DataFrame, left: np.ndarray, right: np.ndarray) -
     """Whether each pair (unique_ids `left`, `right`) of two-surname mentions shares a surname
     only crosswise.
 
-    Two surnames agree when their spelling keys or sound keys are equal or one typo apart; a
-    pair is crossed when first-of-one agrees with second-of-the-other, neither first with first
-    nor second with second agrees, and it is not the two surnames swapped. (A one-surname side is
-    not judged: measured, a lone surname agreeing with the other side's second one is mostly the
-    same person.)
+    Two surnames agree when their spelling keys or sound keys are equal or, as written, one typo
+    apart (as in the rules: a spelling rule turns García/Garica into two edits); a pair is crossed
+    when first-of-one agrees with second-of-the-other, neither first with first nor second with
+    second agrees, and it is not the two surnames swapped. (A one-surname side is not judged:
+    measured, a lone surname agreeing with the other side's second one is mostly the same person.)
     """
     spelt = (frame["surname1"].to_numpy(), frame["surname2"].to_numpy())
     sound = (frame["surname1_sound"].to_numpy(), frame["surname2_sound"].to_numpy())
+    written = frame["surnames_written"].to_numpy()
     two = (pd.notna(spelt[0]) & pd.notna(spelt[1])).astype(bool)
     out = np.zeros(len(left), dtype=bool)
     for i in np.flatnonzero(two[left] & two[right]).tolist():
         a, b = int(left[i]), int(right[i])
 
         def agree(x: int, y: int, a: int = a, b: int = b) -> bool:
-            s, t = spelt[x][a], spelt[y][b]
-            return s == t or (sound[x][a] is not None and sound[x][a] == sound[y][b]) or one_typo(s, t)
+            if spelt[x][a] == spelt[y][b] or (sound[x][a] is not None and sound[x][a] == sound[y][b]):
+                return True
+            return one_typo(written[a][x], written[b][y])
 
         across = agree(0, 1), agree(1, 0)
         out[i] = any(across) and not all(across) and not agree(0, 0) and not agree(1, 1)

@@ -79,6 +79,15 @@ def test_a_surname_shared_only_crosswise_is_only_a_possible_match() -> None:
         assert decisions.person_of.nunique() == (2 if i == 0 else 1), other.surnames
         assert decisions.report.refused["surnames crossed"] == (i == 0)
         assert len(decisions.possible) == (i == 0)
+    # Swapped and misspelt at once: one typo is judged on the letters written (the spelling keys
+    # of García and Garica, garsia and garika, are two edits apart).
+    frame = mentions_frame(
+        [
+            record("cbp_e3", "A", [person("Mario", "García López", "1984-08-28", "M")]),
+            record("usms", "B", [person("Mario", "López Garica", "1984-08-28", "M")]),
+        ]
+    )
+    assert decide(frame, pairs([(0, 1, 0.9999, 5)])).person_of.nunique() == 1
 
 
 def test_single_best_link_for_sources_holding_a_person_once() -> None:
