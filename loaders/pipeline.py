@@ -4,12 +4,14 @@ Example:
     with open_store() as store:
         report = load_paths([Path("cbp.csv")], store, ledger_path=ledger_path_for(Settings()))
 
-Two streams of chunks:
-1. per file, once the whole file is read: its `LoadBatch`, quarantine entries and source records.
-   These need no identity, and the raw rows they carry are most of a load's memory, so they
-   leave as soon as their file is known good; only the facts (`RecordFacts`) stay.
-2. once every file is read: persons (identity needs all mentions), facilities, family units,
-   separations, then the relationships, each kind built only when the previous one is written.
+Two streams of chunks, both once every file is read:
+1. the files': their `LoadBatch`es, quarantine entries and source records, all files' in one
+   stream, so each kind is one `COPY`: LadybugDB's `COPY` into a node table that already holds
+   rows costs more the more it holds (six 50k-row `COPY`s of source records took 5.8–8.0 s, one
+   of 300k rows 2.0 s; at 1M records the per-file ones were 37 s of engine time). These need no
+   identity; the raw rows they carry are held until the last file is read, then freed.
+2. persons (identity needs all mentions), facilities, family units, separations, then the
+   relationships, each kind built only when the previous one is written.
 
 The store is written from this thread. A background writer was measured and dropped: LadybugDB's
 `COPY` already keeps both cores busy, so overlapping it with parsing gained nothing (16.3 s vs
@@ -17,10 +19,10 @@ The store is written from this thread. A background writer was measured and drop
 to worker processes for large loads (`loaders.reading`): that takes it off this process's path.
 
 Idempotent and resumable (see `loaders.ledger`): a file already loaded is skipped; a killed
-load, run again, re-plans the same chunks (a file's chunks depend only on its content, the
-whole-load chunks on the set of files read) and writes those it had not written, ending with the
-same graph. A file a loader refuses (`LoaderError`) is reported and nothing of it is written:
-its chunks are cut only after its last row is read. The other files load.
+load, run again, re-plans the same chunks (they depend only on the set of files read and their
+content) and writes those it had not written, ending with the same graph. A file a loader
+refuses (`LoaderError`) is reported and nothing of it is written: chunks are cut only after
+every file's last row is read. The other files load.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from loaders.records import Quarantined, RecordFacts
 from loaders.registry import detect, get_loader
 from loaders.synth.manifest import synthetic_hashes
 
-PLAN_VERSION = "4"
+PLAN_VERSION = "5"
 DEFAULT_CHUNK_ROWS = 1_000_000
 MEMORY_KINDS = ("facility", "separation", "reunion")
 T = TypeVar("T")
@@ -178,6 +180,7 @@ def load_paths(
     named = get_loader(source) if source else None
     reports: list[FileReport] = []
     facts: list[RecordFacts] = []
+    source_rows: list[Row] = []
     quarantine: dict[str, list[Quarantined]] = {}
     todo: list[tuple[str, FileReport, str]] = []
     batches: list[LoadBatch] = []
@@ -241,16 +244,18 @@ def load_paths(
                 synthetic=digest in synthetic_hashes(report.path.parent),
             )  # unfinished: finished_at is set after the last chunk of the load
             batches.append(batch)
-            plans.append(plan_id("file", [batch_id], chunk_rows))
-            file_parts = [
-                ("load_batches", [batch.model_dump()]),
-                ("quarantine", quarantine_entries(bad)),
-                ("source_records", got),
-            ]
+            source_rows += got
             del got, got_facts
+        if todo:
+            plans.append(plan_id("files", [b for _, _, b in todo], chunk_rows))
+            file_parts = [
+                ("load_batches", [b.model_dump() for b in batches]),
+                ("quarantine", [e for _, _, b in todo for e in quarantine_entries(quarantine[b])]),
+                ("source_records", source_rows),
+            ]
+            del source_rows
             chunks += _write(store, ledger, plans[-1], cut(file_parts, chunk_rows), written, progress)
             del file_parts
-        if todo:
             keys_of = mention_keys(facts)
             known = ledger.recall("identity", {k for keys in keys_of.values() for k in keys})
             who = resolve_keys(keys_of, known)

@@ -1,11 +1,11 @@
 """Reading a load's files, in this process or in two worker processes.
 
 Reading and validating rows is ~40% of a load's CPU time, and files are independent, so a large
-load parses them in worker processes while this process writes each file read to the store. A
+load parses them in worker processes while this process takes in each file read. A
 file's result is small to send compared with its parsing (at 100k records: 12 CPU-s to parse,
 1.3 s to receive). Results come back in the order the files were given, so a load writes and
 plans its chunks exactly as a one-process read does; at most `workers` + 1 files are read
-ahead, so a slow store does not pile every file's rows up in memory.
+ahead.
 
 Workers come from a `forkserver`: forking the loading process itself would copy the engine's
 threads and locks (LadybugDB's, the driver's) into the child. As with any `multiprocessing`
