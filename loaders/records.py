@@ -204,8 +204,8 @@ class RecordFacts:
     """A canonical record's facts without its raw row: what identity and assembly need.
 
     A load keeps one of these per row until every file is read (identity needs all mentions),
-    while the provenance, whose raw row JSON is most of a record's memory, goes to the store as a
-    `SourceRecord` as soon as its file is read. The facts are kept as named tuples with the
+    while the provenance, whose raw row JSON is most of a record's memory, is kept only as its
+    `SourceRecord` row, written once every file is read. The facts are kept as named tuples with the
     validated facts' fields and values: a pydantic object costs ~1 KB, a tuple ~0.15 KB, and a
     million-record load keeps ~4 million facts.
     """
