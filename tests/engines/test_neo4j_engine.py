@@ -147,6 +147,25 @@ def test_upsert_is_idempotent_down_to_the_search_index(neo):
     assert neo.get_person(MOM).sources == scenario().persons[0].sources
 
 
+def test_a_person_has_one_search_edge_per_key_across_writes(neo):
+    """The key edges are created, not merged: rewriting a person, in one batch or in several,
+    with spellings old and new, still leaves one edge per stored key."""
+    first = Person(person_id="P-KEYS", given_names="Ximena", surnames="Núñez", a_number="A012345678")
+    assert "n:jimena" not in first.search_keys and "n:ximena" in first.search_keys
+    again = Person(**{**first.model_dump(exclude={"search_keys"}), "name_variants": ["Jimena Nunes"]})
+    neo.upsert(GraphBatch(persons=[first]))
+    neo.upsert(GraphBatch(persons=[again, first]))
+    neo.upsert(GraphBatch(persons=[again]))
+    record = neo._driver.execute_query(
+        "MATCH (p:Person {person_id: 'P-KEYS'}) "
+        "RETURN p.search_keys AS keys, [(p)-[:HAS_KEY]->(k) | k.key] AS linked"
+    ).records[0]
+    assert sorted(record["linked"]) == sorted(record["keys"]) == sorted(set(record["keys"]))
+    assert set(first.search_keys) < set(record["keys"])
+    assert "n:jimena" in record["keys"]
+    assert [hit.person.person_id for hit in neo.search_persons("Jimena")] == ["P-KEYS"]
+
+
 def test_relationship_to_a_missing_node_rolls_the_batch_back(neo):
     neo.upsert(scenario())
     bad = Stay(stay_id="S-BAD", person_id=KID1, facility_id="NO-SUCH", agency=Agency.ICE,
