@@ -121,14 +121,20 @@ def test_census_reads_no_stay_and_init_schema_backfills_the_copies(neo):
         todo.extend(op.get("children", []))
     assert any("SEPARATED" in d for d in details) and not any("STAYED_AT" in d for d in details)
     before = neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10))
-    # A graph written before the copies existed: init_schema fills them in.
+    # A graph written before the copies existed, or with copies of the first form (date-time
+    # lists): init_schema replaces them.
     neo._driver.execute_query(
-        "MATCH ()-[x:SEPARATED]->() REMOVE x.custody_start, x.custody_end, x.custody_known, "
+        "MATCH ()-[x:SEPARATED]->() REMOVE x.custody_start_us, x.custody_end_us, x.custody_known_us, "
         "x.custody_facility, x.custody_agency"
+    )
+    neo._driver.execute_query(
+        "MATCH ()-[x:SEPARATED]->() WITH x LIMIT 1 SET x.custody_start = [localdatetime('2018-06-01T00:00')]"
     )
     assert neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10)) != before
     neo.init_schema()
     assert neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10)) == before
+    first_form = "MATCH ()-[x:SEPARATED]->() WHERE x.custody_start IS NOT NULL RETURN count(x) AS n"
+    assert neo._driver.execute_query(first_form).records[0]["n"] == 0
 
 
 # ------------------------------------------------------------------------------ writes
