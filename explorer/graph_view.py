@@ -231,7 +231,9 @@ def strip_cdn(html: str) -> str:
 
 @cache
 def _pyvis_template() -> Template:
-    """pyvis's page template, compiled once: pyvis compiles it again on every render (~60 ms)."""
+    """pyvis's page template, compiled once (~60 ms). `Network.generate_html` compiles it again on
+    every call unless asked for notebook output, the one mode that renders `net.template`; the
+    template itself never reads the notebook flag, so the page is the same."""
     net = Network()
     return net.templateEnv.get_template(net.path)
 
@@ -246,7 +248,7 @@ def render_html(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], height
         net.add_edge(edge["from"], edge["to"], **{k: v for k, v in edge.items() if k not in ("from", "to")})
     # set_options replaces pyvis's option object, so it must come after everything else.
     net.set_options(json.dumps(graph_options()))
-    html = strip_cdn(net.generate_html(notebook=False))
+    html = strip_cdn(net.generate_html(notebook=True))
     html = html.replace("<head>", f'<head>\n        <script src="{VIS_NETWORK_URL}"></script>', 1)
     html = _DRAW_CALL.sub(lambda m: _GUARDED_DRAW + m.group(1), html, count=1)
     return html.replace("return network;", _MARK_DRAWN_JS, 1)

@@ -273,9 +273,12 @@ class LadybugStore(GraphStore):
             found = self._run(q.STAYS, rows=_key_table(person_ids), known=known)
         else:
             found = [row for pid in person_ids for row in self._run(q.STAYS_OF, id=pid, known=known)]
+        split = len(q.STAY_COLUMNS)
         return [
-            {"stay": {**_plain(e), "person_id": p, "facility_id": f}, "facility": _plain(fac)}
-            for p, f, e, fac in found
+            {"stay": {**dict(zip(q.STAY_COLUMNS, values[:split], strict=True)), "person_id": p,
+                      "facility_id": f},
+             "facility": dict(zip(q.FACILITY_COLUMNS, values[split:], strict=True))}
+            for p, f, *values in found
         ]
 
     def _fetch_census_rows(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
@@ -42,6 +42,7 @@ from graph.neo4j.schema import schema_statements
 from graph.store import MAX_HOPS, GraphStore, Row
 
 _NO_LIMIT = 2**63 - 1
+_EPOCH = datetime(1970, 1, 1)
 #: The separators of text rows (`graph.neo4j.rows`), passed as parameters.
 _SEPARATORS = {"field_sep": FIELD_SEP, "list_sep": LIST_SEP}
 
@@ -258,7 +259,8 @@ class Neo4jStore(GraphStore):
     def _fetch_census_counts(
         self, on: date, at: datetime, known_before: datetime | None
     ) -> tuple[int, list[Row]]:
-        rows = self._read(q.CENSUS_COUNTS, on=on, at=at, known_before=known_before)
+        rows = self._read(q.CENSUS_COUNTS, on=on, known_before=known_before, at_us=_micros(at),
+                          known_before_us=None if known_before is None else _micros(known_before))
         total = rows[0].pop("total") if rows else 0  # no child: no row at all
         return total, [{k: v for k, v in r.items() if k != "total"} for r in rows]
 
@@ -356,3 +358,9 @@ def _native(value: Any) -> Any:
         if isinstance(value, datetime) and value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def _micros(moment: datetime) -> int:
+    """A naive timestamp as whole microseconds since the epoch: the census's copies of custody
+    (`queries._micros`)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)

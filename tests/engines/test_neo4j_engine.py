@@ -121,14 +121,20 @@ def test_census_reads_no_stay_and_init_schema_backfills_the_copies(neo):
         todo.extend(op.get("children", []))
     assert any("SEPARATED" in d for d in details) and not any("STAYED_AT" in d for d in details)
     before = neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10))
-    # A graph written before the copies existed: init_schema fills them in.
+    # A graph written before the copies existed, or with copies of the first form (date-time
+    # lists): init_schema replaces them.
     neo._driver.execute_query(
-        "MATCH ()-[x:SEPARATED]->() REMOVE x.custody_start, x.custody_end, x.custody_known, "
+        "MATCH ()-[x:SEPARATED]->() REMOVE x.custody_start_us, x.custody_end_us, x.custody_known_us, "
         "x.custody_facility, x.custody_agency"
+    )
+    neo._driver.execute_query(
+        "MATCH ()-[x:SEPARATED]->() WITH x LIMIT 1 SET x.custody_start = [localdatetime('2018-06-01T00:00')]"
     )
     assert neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10)) != before
     neo.init_schema()
     assert neo.census(date(2018, 6, 20), known_on=date(2018, 6, 10)) == before
+    first_form = "MATCH ()-[x:SEPARATED]->() WHERE x.custody_start IS NOT NULL RETURN count(x) AS n"
+    assert neo._driver.execute_query(first_form).records[0]["n"] == 0
 
 
 # ------------------------------------------------------------------------------ writes
@@ -145,6 +151,25 @@ def test_upsert_is_idempotent_down_to_the_search_index(neo):
     neo.upsert(scenario())
     assert (neo.counts(), _internal_counts(neo), neo.get_person(MOM)) == before
     assert neo.get_person(MOM).sources == scenario().persons[0].sources
+
+
+def test_a_person_has_one_search_edge_per_key_across_writes(neo):
+    """The key edges are created, not merged: rewriting a person, in one batch or in several,
+    with spellings old and new, still leaves one edge per stored key."""
+    first = Person(person_id="P-KEYS", given_names="Ximena", surnames="Núñez", a_number="A012345678")
+    assert "n:jimena" not in first.search_keys and "n:ximena" in first.search_keys
+    again = Person(**{**first.model_dump(exclude={"search_keys"}), "name_variants": ["Jimena Nunes"]})
+    neo.upsert(GraphBatch(persons=[first]))
+    neo.upsert(GraphBatch(persons=[again, first]))
+    neo.upsert(GraphBatch(persons=[again]))
+    record = neo._driver.execute_query(
+        "MATCH (p:Person {person_id: 'P-KEYS'}) "
+        "RETURN p.search_keys AS keys, [(p)-[:HAS_KEY]->(k) | k.key] AS linked"
+    ).records[0]
+    assert sorted(record["linked"]) == sorted(record["keys"]) == sorted(set(record["keys"]))
+    assert set(first.search_keys) < set(record["keys"])
+    assert "n:jimena" in record["keys"]
+    assert [hit.person.person_id for hit in neo.search_persons("Jimena")] == ["P-KEYS"]
 
 
 def test_relationship_to_a_missing_node_rolls_the_batch_back(neo):

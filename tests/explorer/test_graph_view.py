@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from pytest import MonkeyPatch
 
 from explorer import graph_view
 from explorer.graph_view import MORE_NODE_ID, graph_edges, graph_nodes, render_html
@@ -71,6 +76,34 @@ def test_html_is_self_contained_and_drawn_in_place() -> None:
     assert "vis.Network" in html and "window.lineageStable = true" in html
     assert '"physics": {"enabled": false}' in html  # our options survived (set_options ran last)
     assert {n["id"] for n in _dataset(html, "nodes")} == {"K", "M", "A", MORE_NODE_ID}
+
+
+def test_the_template_is_compiled_once_and_renders_what_pyvis_would(monkeypatch: MonkeyPatch) -> None:
+    """Renders reuse one compiled template (pyvis recompiles it per call in its default mode),
+    and the page is the one pyvis's own default mode makes from the same network."""
+    from pyvis.network import Network
+
+    nodes, edges = graph_nodes(_hood(3), {"K": Agency.ORR}), graph_edges(_hood(3))
+    render_html(nodes, edges)  # the template compiled, if no test did it before
+    built: list[Network] = []
+    monkeypatch.setattr(Network, "generate_html", _spy(Network.generate_html, built))
+    monkeypatch.setattr(Environment, "compile", _forbidden)
+    render_html(nodes, edges)
+    monkeypatch.undo()
+    (net,) = built
+    assert Network.generate_html(net, notebook=True) == Network.generate_html(net, notebook=False)
+
+
+def _spy(method: Callable[..., str], built: list[Any]) -> Callable[..., str]:
+    def spied(net: Any, *args: Any, **kwargs: Any) -> str:
+        built.append(net)
+        return method(net, *args, **kwargs)
+
+    return spied
+
+
+def _forbidden(*args: Any, **kwargs: Any) -> None:
+    raise AssertionError("the pyvis template was compiled again")
 
 
 def test_the_served_library_is_pyvis_own_copy() -> None:
