@@ -100,7 +100,7 @@ RETURN a.person_id AS from_key, b.person_id AS to_key, label(e) AS kind, e
 #: at a million persons).
 STAY_COLUMNS = tuple(TABLES[Stay.rel_type].column_names)
 FACILITY_COLUMNS = tuple(TABLES[Facility.label].column_names)
-_STAYS_RETURN = "RETURN p.person_id, f.facility_id, " + ", ".join(
+_STAYS_RETURN = "RETURN p.person_id, " + ", ".join(
     [f"e.`{c}`" for c in STAY_COLUMNS] + [f"f.`{c}`" for c in FACILITY_COLUMNS]
 )
 STAYS_OF = f"""

@@ -274,12 +274,13 @@ class LadybugStore(GraphStore):
         else:
             found = [row for pid in person_ids for row in self._run(q.STAYS_OF, id=pid, known=known)]
         split = len(q.STAY_COLUMNS)
-        return [
-            {"stay": {**dict(zip(q.STAY_COLUMNS, values[:split], strict=True)), "person_id": p,
-                      "facility_id": f},
-             "facility": dict(zip(q.FACILITY_COLUMNS, values[split:], strict=True))}
-            for p, f, *values in found
-        ]
+        rows = []
+        for person_id, *values in found:
+            facility = dict(zip(q.FACILITY_COLUMNS, values[split:], strict=True))
+            stay = dict(zip(q.STAY_COLUMNS, values[:split], strict=True))
+            stay.update(person_id=person_id, facility_id=facility["facility_id"])
+            rows.append({"stay": stay, "facility": facility})
+        return rows
 
     def _fetch_census_rows(
         self, on: date, at: datetime, known_before: datetime | None, limit: int | None

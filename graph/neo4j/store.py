@@ -259,8 +259,8 @@ class Neo4jStore(GraphStore):
     def _fetch_census_counts(
         self, on: date, at: datetime, known_before: datetime | None
     ) -> tuple[int, list[Row]]:
-        rows = self._read(q.CENSUS_COUNTS, on=on, known_before=known_before, at_us=_micros(at),
-                          known_before_us=None if known_before is None else _micros(known_before))
+        rows = self._read(q.CENSUS_COUNTS, on=on, known_before=known_before, at_us=_epoch_micros(at),
+                          known_before_us=None if known_before is None else _epoch_micros(known_before))
         total = rows[0].pop("total") if rows else 0  # no child: no row at all
         return total, [{k: v for k, v in r.items() if k != "total"} for r in rows]
 
@@ -360,7 +360,7 @@ def _native(value: Any) -> Any:
     return value
 
 
-def _micros(moment: datetime) -> int:
+def _epoch_micros(moment: datetime) -> int:
     """A naive timestamp as whole microseconds since the epoch: the census's copies of custody
     (`queries._micros`)."""
     return (moment - _EPOCH) // timedelta(microseconds=1)
