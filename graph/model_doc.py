@@ -24,6 +24,13 @@ and `batch_id`; every node but `SourceRecord` and `Review` carries `sources`. Fa
 were true (`start`/`end`, `date`) apart from when a source recorded them (`recorded_at`).
 
 Evidence levels of family links, weakest first: {evidence}.
+
+Beside the model, each engine keeps nodes of its own current on every write, which loaders never
+write and reads never return: search keys (`SearchKey`, one per name or identifier key, linked to
+its persons), on Neo4j the data version (`DataVersion`), and the census kept at write time
+(`graph/census_changes.py`): `CensusPart` (one separated child's part of the counts, as changes
+on the days they take effect), `CensusSum` (the sum of every part per day and place) and
+`CensusKept` (the mark that both are kept, set by `init_schema`).
 """
 
 

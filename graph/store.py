@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from graph.census_changes import CensusInputs, Changes, changes_of, decode, difference, encode, sum_rows
 from graph.errors import GraphStoreError, NotFoundError
 from graph.keys import query_keys
 from graph.model import (
@@ -127,11 +128,28 @@ class GraphStore(ABC):
         """Create tables/constraints/indexes if missing; safe to call again."""
         with self._operation("init_schema"):
             self._create_schema()
+            if not self._census_kept():
+                self._rebuild_census()
 
     def clear(self) -> None:
         """Delete every node and relationship (tests and `lineage load --replace`)."""
         with self._operation("clear", writes=True):
             self._clear()
+            self._rebuild_census()
+
+    def rebuild_census(self) -> None:
+        """Recompute the census kept at write time (`graph.census_changes`) from the records.
+
+        Every write keeps it current, and `init_schema` builds it for a graph written before it
+        existed; this is the repair for one a failed write may have left behind.
+        """
+        with self._operation("rebuild_census", writes=True):
+            self._rebuild_census()
+
+    def _rebuild_census(self) -> None:
+        self._clear_census()
+        self._refresh_census(self._fetch_separated_persons(None))
+        self._mark_census_kept()
 
     # ---------------------------------------------------------------------- writes
     def upsert(self, batch: GraphBatch) -> dict[str, int]:
@@ -188,7 +206,29 @@ class GraphStore(ABC):
             self._refresh_in_batches(orphans)
         for start in range(0, len(custody), self.batch_rows):
             self._refresh_custody(custody[start : start + self.batch_rows])
+        census = set(custody) | {r["person_id"] for r in parts.get("persons") or ()}
+        if separations := [r["separation_id"] for r in parts.get("separations") or ()]:
+            census |= set(self._fetch_separated_persons(separations))  # a reunification, say
+        self._refresh_census(sorted(census))
         return written
+
+    def _refresh_census(self, person_ids: list[str]) -> None:
+        """Bring these persons' part of the census kept at write time up to date with the graph:
+        store each changed part and add its difference to the sums (persons no longer in the
+        graph drop out)."""
+        for start in range(0, len(person_ids), self.batch_rows):
+            ids = person_ids[start : start + self.batch_rows]
+            stored = self._fetch_census_parts(ids)
+            current = {p.person_id: changes_of(p) for p in self._fetch_census_inputs(ids)}
+            parts: dict[str, str | None] = {}
+            delta: Changes = Changes()
+            for pid in ids:
+                before, after = decode(stored.get(pid)), current.get(pid, Changes())
+                if before != after:
+                    parts[pid] = encode(after) if after else None
+                    delta.update(difference(before, after))
+            if parts:
+                self._write_census(parts, sum_rows(delta))
 
     def refresh_orphans(self, person_ids: Iterable[str]) -> None:
         """Recompute the stored orphan reasons of these persons and of their children: the end
@@ -427,10 +467,13 @@ class GraphStore(ABC):
         """Counts of `separated_not_reunified(on, known_on)`, aggregated in the database.
 
         The analyst's question ("how many, where") at any scale, without carrying every row
-        into Python; use `separated_not_reunified` for the children themselves.
+        into Python; use `separated_not_reunified` for the children themselves. Without
+        `known_on` it reads the census kept at write time (`graph.census_changes`), a few
+        thousand sums instead of every separated child's stays.
         """
         with self._operation("census"):
-            total, rows = self._fetch_census_counts(on, end_of_day(on), _known(known_on))
+            kept = None if known_on is not None else self._fetch_census_sums(on)
+            total, rows = kept or self._fetch_census_counts(on, end_of_day(on), _known(known_on))
         by_facility = sorted(
             (CensusCount.model_validate(r) for r in rows),
             key=lambda c: (-c.children, c.facility_id is None, c.facility_id or ""),
@@ -600,6 +643,7 @@ class GraphStore(ABC):
             # Children who lost a parent or guardian: their orphan reasons change now, whether
             # or not the removed persons are written again.
             self._refresh_in_batches(sorted(orphaned - set(ids)))
+            self._refresh_census(ids)
 
     @abstractmethod
     def _delete_persons(self, person_ids: list[str]) -> list[str]:
@@ -740,6 +784,40 @@ class GraphStore(ABC):
         one row whose facility_id, facility_name and agency are None."""
 
     @abstractmethod
+    def _fetch_census_sums(self, on: date) -> tuple[int, list[Row]] | None:
+        """`_fetch_census_counts(on, end_of_day(on), None)` from the census kept at write time
+        (the sums of every change up to `on`), or None while none is kept (a graph opened
+        read-only before `init_schema` built it)."""
+
+    @abstractmethod
+    def _fetch_census_parts(self, person_ids: list[str]) -> dict[str, str]:
+        """person_id → stored part of the census (`census_changes.encode`), where one is."""
+
+    @abstractmethod
+    def _fetch_census_inputs(self, person_ids: list[str]) -> list[CensusInputs]:
+        """What the census part of each of these persons that a separation SEPARATED depends on."""
+
+    @abstractmethod
+    def _fetch_separated_persons(self, separation_ids: list[str] | None) -> list[str]:
+        """Ids of the persons SEPARATED by these separations (every separation if None)."""
+
+    @abstractmethod
+    def _write_census(self, parts: dict[str, str | None], sums: list[Row]) -> None:
+        """Store (or, for None, delete) these persons' parts and add `sums` rows
+        (`census_changes.sum_rows`) to the kept sums, in one transaction."""
+
+    @abstractmethod
+    def _census_kept(self) -> bool:
+        """Whether the census kept at write time exists (`_mark_census_kept`)."""
+
+    @abstractmethod
+    def _mark_census_kept(self) -> None: ...
+
+    @abstractmethod
+    def _clear_census(self) -> None:
+        """Delete every stored part, sum and the mark."""
+
+    @abstractmethod
     def _fetch_separations(self, person_ids: list[str]) -> list[Row]:
         """Rows {separation, separated: [{person_id, side}]}: one per Separation with a
         SEPARATED edge to any of the persons, listing every person it separated."""
@@ -761,12 +839,13 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _refresh_custody(self, person_ids: list[str]) -> None:
-        """Recompute what the engine keeps of these persons' stays for the census, if anything.
+        """Recompute what the engine keeps of these persons' stays for the census as known on a
+        day (the census on a day without one reads the census kept at write time), if anything.
 
         Every write path that changes stays or SEPARATED edges calls it with their persons
         (`upsert`, `upsert_rows`). An engine whose census reads the stays themselves (LadybugDB:
         0.2 s at a million persons) keeps nothing; Neo4j copies each separated child's stays
-        onto its SEPARATED edges, so the census reads no stay (see `graph/neo4j/queries.py`).
+        onto its SEPARATED edges, so that census reads no stay (see `graph/neo4j/queries.py`).
         """
 
     @abstractmethod

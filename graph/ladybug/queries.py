@@ -26,6 +26,7 @@ PARENTAL = f"{FamilyKind.PARENT_OF}|{FamilyKind.GUARDIAN_OF}"
 
 # ----------------------------------------------------------------------------- schema and writes
 DROP_TABLE = "DROP TABLE IF EXISTS {table}"
+DELETE_ALL = "MATCH (n:{table}) DELETE n"
 COPY = "COPY {table} FROM $rows"
 
 NODE_EXISTING = "LOAD FROM $rows MATCH (n:{table} {{`{key}`: k}}) RETURN n"
@@ -135,6 +136,38 @@ WHERE st.start < $at AND (st.`end` IS NULL OR st.`end` >= $at)
   AND (st.recorded_at IS NULL OR st.recorded_at < $known)
 RETURN f.facility_id, f.name, st.agency, count(DISTINCT p.person_id)
 """
+
+#: The census kept at write time (`graph.census_changes`): sums of the changes up to a day per
+#: place (the total is the row with `total`), and the parts and inputs of persons.
+CENSUS_SUMS = """
+MATCH (c:CensusSum) WHERE c.day <= $day
+WITH c.total AS total, c.facility_id AS facility_id, c.agency AS agency, sum(c.children) AS children
+WHERE children > 0
+OPTIONAL MATCH (f:Facility {facility_id: facility_id})
+RETURN total, facility_id, f.name, agency, children
+"""
+CENSUS_KEPT = "MATCH (k:CensusKept) RETURN count(k)"
+MARK_CENSUS_KEPT = "MERGE (:CensusKept {name: 'census'})"
+CENSUS_PARTS = "LOAD FROM $rows MATCH (c:CensusPart {person_id: k}) RETURN c.person_id, c.changes"
+SET_CENSUS_PARTS = """
+LOAD FROM $rows MERGE (c:CensusPart {person_id: k})
+ON CREATE SET c.changes = v ON MATCH SET c.changes = v
+"""
+DELETE_CENSUS_PARTS = "LOAD FROM $rows MATCH (c:CensusPart {person_id: k}) DELETE c"
+ADD_CENSUS_SUMS = """
+LOAD FROM $rows MERGE (c:CensusSum {key: key})
+ON CREATE SET c.day = day, c.total = total, c.facility_id = facility_id, c.agency = agency,
+              c.children = delta
+ON MATCH SET c.children = c.children + delta
+"""
+CENSUS_SEPARATIONS = (
+    "{start}<-[:SEPARATED]-(s:Separation) RETURN c.person_id, c.is_child, s.`date`, s.reunified_on"
+)
+SEPARATED_PERSONS = (
+    "LOAD FROM $rows MATCH (:Separation {separation_id: k})-[:SEPARATED]->(p:Person) "
+    "RETURN DISTINCT p.person_id"
+)
+ALL_SEPARATED_PERSONS = "MATCH (:Separation)-[:SEPARATED]->(p:Person) RETURN DISTINCT p.person_id"
 
 #: Statements over a list of persons `c` start with `{start}`: it binds `c` to one id
 #: (START_FROM_ID) or joins an Arrow table of ids (START_FROM_ROWS), as in LINKS_FROM/LINKS_AMONG.

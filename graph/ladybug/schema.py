@@ -5,7 +5,8 @@ table whose columns are the record's fields minus its two endpoint fields (those
 ends, not properties). `FamilyLink` becomes one rel table per `FamilyKind` with the same columns,
 and its `kind` is the table name. Two engine-only tables index the persons' search keys:
 `SearchKey {key}` -[:KEY_OF]-> `Person`, because a primary-key lookup beats scanning every
-person's `search_keys` list (measured on 1M persons: ~20 ms against ~300 ms).
+person's `search_keys` list (measured on 1M persons: ~20 ms against ~300 ms). Three more keep
+the census at write time (`CENSUS_TABLES`).
 
 `describe()` and `column_type()` are the reusable description (docs/model.md is generated from
 them); `ddl()` turns the description into statements.
@@ -37,6 +38,14 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 
 SEARCH_KEY_TABLE = "SearchKey"
 SEARCH_KEY_REL = "KEY_OF"
+#: The census kept at write time (`graph.census_changes`): each separated child's part, the sums
+#: of every part per (day, place), and one row saying both are kept.
+CENSUS_TABLES: dict[str, str] = {
+    "CensusPart": "person_id STRING PRIMARY KEY, changes STRING",
+    "CensusSum": "key STRING PRIMARY KEY, day DATE, total BOOLEAN, facility_id STRING, agency STRING, "
+                 "children INT64",
+    "CensusKept": "name STRING PRIMARY KEY",
+}
 
 
 @dataclass(frozen=True)
@@ -150,4 +159,7 @@ def ddl() -> list[str]:
     statements.append(
         f"CREATE REL TABLE IF NOT EXISTS {SEARCH_KEY_REL}(FROM {SEARCH_KEY_TABLE} TO {Person.label})"
     )
+    statements += [
+        f"CREATE NODE TABLE IF NOT EXISTS {name}({columns})" for name, columns in CENSUS_TABLES.items()
+    ]
     return statements

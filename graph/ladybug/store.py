@@ -18,9 +18,11 @@ from typing import Any
 import ladybug
 import pyarrow as pa
 
+from graph.census_changes import CensusInputs
 from graph.errors import StoreUnavailableError
 from graph.ladybug import queries as q
 from graph.ladybug.schema import (
+    CENSUS_TABLES,
     SEARCH_KEY_REL,
     SEARCH_KEY_TABLE,
     TABLES,
@@ -115,7 +117,7 @@ class LadybugStore(GraphStore):
     def _clear(self) -> None:
         """Drop and re-create every table: far faster than deleting millions of rows."""
         names = [*(t.name for t in TABLES.values() if t.is_rel), SEARCH_KEY_REL]
-        names += [*(t.name for t in TABLES.values() if not t.is_rel), SEARCH_KEY_TABLE]
+        names += [*(t.name for t in TABLES.values() if not t.is_rel), SEARCH_KEY_TABLE, *CENSUS_TABLES]
         for name in names:
             self._run(q.DROP_TABLE.format(table=name))
         self._create_schema()
@@ -321,8 +323,65 @@ class LadybugStore(GraphStore):
         ]
 
     def _refresh_custody(self, person_ids: list[str]) -> None:
-        """Nothing to keep: the census joins the separated children's stays directly, one scan
-        of a column store (0.2 s at a million persons)."""
+        """Nothing to keep: the census as known on a day joins the separated children's stays
+        directly, one scan of a column store (0.2 s at a million persons)."""
+
+    def _fetch_census_sums(self, on: date) -> tuple[int, list[Row]] | None:
+        if not self._census_kept():
+            return None
+        total, rows = 0, []
+        for is_total, facility_id, name, agency, children in self._run(q.CENSUS_SUMS, day=on):
+            if is_total:
+                total = int(children)
+            else:
+                rows.append({"facility_id": facility_id, "facility_name": name, "agency": agency,
+                             "children": int(children)})
+        return total, rows
+
+    def _census_kept(self) -> bool:
+        return bool(self._run(q.CENSUS_KEPT)[0][0])
+
+    def _mark_census_kept(self) -> None:
+        self._run(q.MARK_CENSUS_KEPT)
+
+    def _clear_census(self) -> None:
+        for table in CENSUS_TABLES:
+            self._run(q.DELETE_ALL.format(table=table))
+
+    def _fetch_census_parts(self, person_ids: list[str]) -> dict[str, str]:
+        return dict(self._run(q.CENSUS_PARTS, rows=_key_table(person_ids)))
+
+    def _fetch_census_inputs(self, person_ids: list[str]) -> list[CensusInputs]:
+        separated: dict[str, tuple[bool, list[tuple[date, date | None]]]] = {}
+        for pid, is_child, day, reunified in self._each(q.CENSUS_SEPARATIONS, person_ids):
+            separated.setdefault(pid, (bool(is_child), []))[1].append((day, reunified))
+        stays: dict[str, list[tuple[datetime, datetime | None, str, str]]] = defaultdict(list)
+        for row in self._fetch_stays(sorted(separated), None):
+            stay = row["stay"]
+            stays[stay["person_id"]].append((stay["start"], stay["end"], stay["facility_id"], stay["agency"]))
+        return [CensusInputs(pid, is_child, seps, stays[pid]) for pid, (is_child, seps) in separated.items()]
+
+    def _fetch_separated_persons(self, separation_ids: list[str] | None) -> list[str]:
+        if separation_ids is None:
+            return sorted(pid for (pid,) in self._run(q.ALL_SEPARATED_PERSONS))
+        return sorted(pid for (pid,) in self._run(q.SEPARATED_PERSONS, rows=_key_table(separation_ids)))
+
+    def _write_census(self, parts: dict[str, str | None], sums: list[Row]) -> None:
+        """Three statements, one transaction: the parts and the sums change together."""
+        kept = {pid: text for pid, text in parts.items() if text is not None}
+        gone = [pid for pid, text in parts.items() if text is None]
+        self._run("BEGIN TRANSACTION")
+        try:
+            if kept:
+                self._run(q.SET_CENSUS_PARTS, rows=pa.table({"k": list(kept), "v": list(kept.values())}))
+            if gone:
+                self._run(q.DELETE_CENSUS_PARTS, rows=_key_table(gone))
+            if sums:
+                self._run(q.ADD_CENSUS_SUMS, rows=pa.Table.from_pylist(sums, schema=_CENSUS_SUM_ROWS))
+            self._run("COMMIT")
+        except BaseException:
+            self._run("ROLLBACK")
+            raise
 
     def _fetch_separations(self, person_ids: list[str]) -> list[Row]:
         found: dict[str, Row] = {}
@@ -460,6 +519,10 @@ class LadybugStore(GraphStore):
 
 
 # ---------------------------------------------------------------------------------- helpers
+_CENSUS_SUM_ROWS = pa.schema([
+    ("key", pa.string()), ("day", pa.date32()), ("total", pa.bool_()), ("facility_id", pa.string()),
+    ("agency", pa.string()), ("delta", pa.int64()),
+])
 #: A parent's custody stay as the orphan rules read it: (start, stay_id, end, release_reason).
 _ParentStay = tuple[datetime, str, datetime | None, str | None]
 

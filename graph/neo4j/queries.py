@@ -31,6 +31,7 @@ from graph.model import (
     ReleaseReason,
 )
 from graph.neo4j.schema import (
+    CENSUS_KEYS,
     FAMILY_PATTERN,
     HAS_KEY,
     ORPHAN_LABELS,
@@ -312,7 +313,8 @@ RETURN properties(p) AS person, properties(s) AS separation, COLLECT {
   LIMIT 1
 } AS covering
 """
-#: Total and per-facility counts in one pass, reading no stay: each child's stays are copied onto
+#: Total and per-facility counts as known on a day (`CENSUS_SUMS` answers without one), in one
+#: pass, reading no stay: each child's stays are copied onto
 #: its SEPARATED edges (`REFRESH_CUSTODY`), so the covering stays are a filter over five lists
 #: of one edge per child instead of an expand over every stay of every child (which, even bare,
 #: took 0.9 s at a million persons). A child is counted once per facility and agency of a stay
@@ -377,6 +379,59 @@ BACKFILL_CUSTODY = """
 MATCH (:Separation)-[x:SEPARATED]->(p:Person)
 WHERE x.custody_start_us IS NULL
 """ + _COPY_STAYS
+
+#: The census kept at write time (`graph.census_changes`): sums of the changes up to a day per
+#: place (the total is the row with `total`), read from a few thousand range-indexed rows instead
+#: of every separated child's stays; and the parts and inputs of persons.
+CENSUS_SUMS = """
+MATCH (c:CensusSum) WHERE c.day <= $on
+WITH c.total AS total, c.facility_id AS facility_id, c.agency AS agency, sum(c.children) AS children
+WHERE children > 0
+OPTIONAL MATCH (f:Facility {facility_id: facility_id})
+RETURN total, facility_id, f.name AS facility_name, agency, children
+"""
+CENSUS_KEPT = "MATCH (k:CensusKept) RETURN count(k) AS kept"
+MARK_CENSUS_KEPT = "MERGE (:CensusKept {name: 'census'})"
+CLEAR_CENSUS = {
+    label: f"MATCH (n:{label}) CALL (n) {{ DELETE n }} IN TRANSACTIONS OF 10000 ROWS" for label in CENSUS_KEYS
+}
+CENSUS_PARTS = """
+UNWIND $ids AS id
+MATCH (c:CensusPart {person_id: id})
+RETURN c.person_id AS id, c.changes AS changes
+"""
+CENSUS_INPUTS = """
+UNWIND $ids AS id
+MATCH (p:Person {person_id: id})<-[:SEPARATED]-(s:Separation)
+WITH p, collect([s.date, s.reunified_on]) AS separations
+RETURN p.person_id AS id, p.is_child AS is_child, separations, COLLECT {
+  MATCH (p)-[st:STAYED_AT]->(f:Facility) RETURN [st.start, st.end, f.facility_id, st.agency]
+} AS stays
+"""
+SEPARATED_PERSONS = """
+UNWIND $ids AS id
+MATCH (:Separation {separation_id: id})-[:SEPARATED]->(p:Person)
+RETURN DISTINCT p.person_id AS id
+"""
+ALL_SEPARATED_PERSONS = "MATCH (:Separation)-[:SEPARATED]->(p:Person) RETURN DISTINCT p.person_id AS id"
+SET_CENSUS_PARTS = """
+UNWIND $rows AS row
+MERGE (c:CensusPart {person_id: row.id})
+SET c.changes = row.changes
+"""
+DELETE_CENSUS_PARTS = """
+UNWIND $ids AS id
+MATCH (c:CensusPart {person_id: id})
+DELETE c
+"""
+#: Adding under the node's write lock, so concurrent writers' additions all land.
+ADD_CENSUS_SUMS = """
+UNWIND $rows AS row
+MERGE (c:CensusSum {key: row.key})
+ON CREATE SET c.day = row.day, c.total = row.total, c.facility_id = row.facility_id,
+              c.agency = row.agency, c.children = 0
+SET c.children = c.children + row.delta
+"""
 
 SEPARATIONS_OF = """
 UNWIND $ids AS id

@@ -31,6 +31,10 @@ HAS_KEY = "HAS_KEY"
 #: Engine-internal data version: one (:DataVersion {name: 'data'}) node whose `token` every write
 #: replaces, so readers in any process can tell that what they cached is stale.
 VERSION_LABEL = "DataVersion"
+#: Engine-internal census kept at write time (`graph.census_changes`): (:CensusPart {person_id,
+#: changes}) per separated child, (:CensusSum {key, day, total, facility_id, agency, children})
+#: per day and place, and one (:CensusKept {name}) saying both are kept.
+CENSUS_KEYS: dict[str, str] = {"CensusPart": "person_id", "CensusSum": "key", "CensusKept": "name"}
 #: Relationship types of the family links, as one pattern alternative.
 FAMILY_PATTERN = "|".join(FAMILY_TYPES)
 PARENT_PATTERN = "PARENT_OF|GUARDIAN_OF"
@@ -82,6 +86,12 @@ def schema_statements() -> list[str]:
         f"CREATE CONSTRAINT dataversion_name_unique IF NOT EXISTS "
         f"FOR (n:{VERSION_LABEL}) REQUIRE n.name IS UNIQUE"
     )
+    stmts += [
+        f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
+        f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+        for label, key in CENSUS_KEYS.items()
+    ]
+    stmts.append("CREATE INDEX censussum_day IF NOT EXISTS FOR (n:CensusSum) ON (n.day)")
     stmts += [
         f"CREATE CONSTRAINT {rtype.lower()}_{kind.key}_unique IF NOT EXISTS "
         f"FOR ()-[r:{rtype}]-() REQUIRE r.{kind.key} IS UNIQUE"

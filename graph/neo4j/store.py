@@ -20,6 +20,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
 from pydantic.fields import FieldInfo
 
+from graph.census_changes import CensusInputs
 from graph.errors import GraphStoreError, StoreUnavailableError
 from graph.model import (
     Evidence,
@@ -283,6 +284,55 @@ class Neo4jStore(GraphStore):
 
     def _refresh_custody(self, person_ids: list[str]) -> None:
         self._write(lambda tx: tx.run(q.REFRESH_CUSTODY, ids=person_ids).consume())
+
+    def _fetch_census_sums(self, on: date) -> tuple[int, list[Row]] | None:
+        if not self._census_kept():
+            return None
+        total, rows = 0, []
+        for r in self._read(q.CENSUS_SUMS, on=on):
+            if r["total"]:
+                total = r["children"]
+            else:
+                rows.append({k: r[k] for k in ("facility_id", "facility_name", "agency", "children")})
+        return total, rows
+
+    def _census_kept(self) -> bool:
+        return bool(self._read(q.CENSUS_KEPT)[0]["kept"])
+
+    def _mark_census_kept(self) -> None:
+        self._write(lambda tx: tx.run(q.MARK_CENSUS_KEPT).consume())
+
+    def _clear_census(self) -> None:
+        self._refuse_if_read_only("clearing the census")
+        with self._session() as session:
+            for statement in q.CLEAR_CENSUS.values():
+                session.run(statement).consume()  # CALL … IN TRANSACTIONS: an implicit transaction
+
+    def _fetch_census_parts(self, person_ids: list[str]) -> dict[str, str]:
+        return {r["id"]: r["changes"] for r in self._read(q.CENSUS_PARTS, ids=person_ids)}
+
+    def _fetch_census_inputs(self, person_ids: list[str]) -> list[CensusInputs]:
+        return [
+            CensusInputs(r["id"], bool(r["is_child"]), [tuple(_native(s)) for s in r["separations"]],
+                         [tuple(_native(st)) for st in r["stays"]])
+            for r in self._read(q.CENSUS_INPUTS, ids=person_ids)
+        ]
+
+    def _fetch_separated_persons(self, separation_ids: list[str] | None) -> list[str]:
+        if separation_ids is None:
+            return sorted(r["id"] for r in self._read(q.ALL_SEPARATED_PERSONS))
+        return sorted(r["id"] for r in self._read(q.SEPARATED_PERSONS, ids=separation_ids))
+
+    def _write_census(self, parts: dict[str, str | None], sums: list[Row]) -> None:
+        kept = [{"id": pid, "changes": text} for pid, text in parts.items() if text is not None]
+        gone = [pid for pid, text in parts.items() if text is None]
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(q.SET_CENSUS_PARTS, rows=kept).consume()
+            tx.run(q.DELETE_CENSUS_PARTS, ids=gone).consume()
+            tx.run(q.ADD_CENSUS_SUMS, rows=sums).consume()
+
+        self._write(work)
 
     def _fetch_orphan_counts(self, reasons: list[OrphanReason]) -> tuple[int, dict[str, int]]:
         [row] = self._read(q.orphans_count(frozenset(reasons)))
