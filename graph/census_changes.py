@@ -15,6 +15,11 @@ changes (`encode`) and the sums; `GraphStore._refresh_census` keeps both current
 
 A census "as known on" a day reads when each fact was recorded, which the changes do not keep;
 that question still runs on the records themselves.
+
+Writers are assumed one at a time per person (loaders and person resolution are): a refresh
+reads a person's stored part, then replaces it and adds the difference to the sums in one
+transaction. Two processes refreshing the same person at once could add one difference twice;
+`GraphStore.rebuild_census` recomputes everything from the records.
 """
 
 from __future__ import annotations

@@ -156,7 +156,8 @@ class Neo4jStore(GraphStore):
     def _clear(self) -> None:
         self._refuse_if_read_only("clear")
         with self._session() as session:
-            session.run(q.CLEAR).consume()  # CALL … IN TRANSACTIONS needs an implicit transaction
+            for statement in q.CLEAR:
+                session.run(statement).consume()  # CALL … IN TRANSACTIONS: an implicit transaction
 
     # ---------------------------------------------------------------- writes
     def _write_rows(self, kind: type[Node] | type[Rel], rows: list[Row]) -> None:
