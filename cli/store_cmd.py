@@ -12,13 +12,23 @@ from graph.config import Settings
 
 
 @exit_on_error
-def init() -> None:
+def init(
+    rebuild_census: bool = typer.Option(
+        False, "--rebuild-census",
+        help="also recompute the census kept at write time from the records (after a write that "
+        "failed half-way, or two processes writing the same persons at once)",
+    ),
+) -> None:
     """Create the schema (constraints and indexes on Neo4j) of the configured store."""
     settings = Settings()
     with open_store(settings) as store:
         store.init_schema()
+        if rebuild_census:
+            store.rebuild_census()
     where = settings.db_path if settings.backend == "embedded" else settings.neo4j_uri
     typer.echo(f"schema ready on {settings.backend} ({where})")
+    if rebuild_census:
+        typer.echo("census recomputed from the records")
 
 
 @exit_on_error

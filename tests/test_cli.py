@@ -5,11 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from datetime import date
 
 from typer.testing import CliRunner
 
 from cli.main import app
+from graph.ladybug.store import LadybugStore
 from graph.neo4j.launcher import free_ports
+from tests.contract.scenario import scenario
 
 runner = CliRunner()
 
@@ -47,6 +50,21 @@ def test_init_and_stats_on_a_fresh_embedded_store(tmp_path):
     assert _run("init", env=env)[0] == 0
     code, out = _run("stats", env=env)
     assert code == 0 and "persons" in out
+
+
+def test_init_rebuilds_the_census_kept_at_write_time_from_the_records(tmp_path):
+    db = tmp_path / "g.lbug"
+    with LadybugStore(db) as store:
+        store.upsert(scenario())
+        kept = store.census(date(2018, 6, 20))
+        store._write_census({}, [{"key": "drift", "day": date(2018, 1, 1), "total": True,
+                                  "facility_id": None, "agency": None, "delta": 5}])
+        assert store.census(date(2018, 6, 20)).total == kept.total + 5
+    env = {"LINEAGE_BACKEND": "embedded", "LINEAGE_DB_PATH": str(db)}
+    code, out = _run("init", "--rebuild-census", env=env)
+    assert code == 0 and "census recomputed" in out
+    with LadybugStore(db, read_only=True) as store:
+        assert store.census(date(2018, 6, 20)) == kept
 
 
 def test_locked_embedded_file_names_the_holder_and_what_to_do(tmp_path):
