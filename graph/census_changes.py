@@ -35,6 +35,10 @@ from typing import Any
 Place = tuple[str | None, str | None] | None
 #: (day it takes effect, place) → +n / -n children.
 Changes = Counter[tuple[date, Place]]
+#: A separation as the census reads it: (date, reunified_on).
+SeparationDays = tuple[date, date | None]
+#: A custody stay as the census reads it: (start, end, facility_id, agency).
+StaySpan = tuple[datetime, datetime | None, str, str]
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,10 @@ class CensusInputs:
 
     person_id: str
     is_child: bool
-    #: (separation date, reunified_on) of every separation that SEPARATED the person.
-    separations: list[tuple[date, date | None]]
-    #: (start, end, facility_id, agency) of every custody stay.
-    stays: list[tuple[datetime, datetime | None, str, str]]
+    #: Every separation that SEPARATED the person.
+    separations: list[SeparationDays]
+    #: Every custody stay of the person.
+    stays: list[StaySpan]
 
 
 def changes_of(person: CensusInputs) -> Changes:

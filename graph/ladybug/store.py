@@ -18,7 +18,7 @@ from typing import Any
 import ladybug
 import pyarrow as pa
 
-from graph.census_changes import CensusInputs
+from graph.census_changes import CensusInputs, SeparationDays, StaySpan
 from graph.errors import StoreUnavailableError
 from graph.ladybug import queries as q
 from graph.ladybug.schema import (
@@ -352,14 +352,18 @@ class LadybugStore(GraphStore):
         return dict(self._run(q.CENSUS_PARTS, rows=_key_table(person_ids)))
 
     def _fetch_census_inputs(self, person_ids: list[str]) -> list[CensusInputs]:
-        separated: dict[str, tuple[bool, list[tuple[date, date | None]]]] = {}
-        for pid, is_child, day, reunified in self._each(q.CENSUS_SEPARATIONS, person_ids):
-            separated.setdefault(pid, (bool(is_child), []))[1].append((day, reunified))
-        stays: dict[str, list[tuple[datetime, datetime | None, str, str]]] = defaultdict(list)
-        for row in self._fetch_stays(sorted(separated), None):
-            stay = row["stay"]
-            stays[stay["person_id"]].append((stay["start"], stay["end"], stay["facility_id"], stay["agency"]))
-        return [CensusInputs(pid, is_child, seps, stays[pid]) for pid, (is_child, seps) in separated.items()]
+        """Separations and stays in one statement (`q.CENSUS_INPUTS`); its rows repeat each
+        separation once per stay and each stay once per separation, which the census's rules
+        do not count (they ask whether any separation holds and which places hold the child)."""
+        found: dict[str, tuple[bool, set[SeparationDays], set[StaySpan]]] = {}
+        for pid, is_child, day, reunified, *stay in self._each(q.CENSUS_INPUTS, person_ids):
+            _, separations, stays = found.setdefault(pid, (bool(is_child), set(), set()))
+            separations.add((day, reunified))
+            if stay[0] is not None:
+                stays.add(tuple(stay))
+        return [
+            CensusInputs(pid, child, list(seps), list(stays)) for pid, (child, seps, stays) in found.items()
+        ]
 
     def _fetch_separated_persons(self, separation_ids: list[str] | None) -> list[str]:
         if separation_ids is None:
