@@ -147,6 +147,7 @@ OPTIONAL MATCH (f:Facility {facility_id: facility_id})
 RETURN total, facility_id, f.name, agency, children
 """
 CENSUS_KEPT = "MATCH (k:CensusKept) RETURN count(k)"
+TABLE_NAMES = "CALL show_tables() RETURN name"
 MARK_CENSUS_KEPT = "MERGE (:CensusKept {name: 'census'})"
 CENSUS_PARTS = "LOAD FROM $rows MATCH (c:CensusPart {person_id: k}) RETURN c.person_id, c.changes"
 SET_CENSUS_PARTS = """

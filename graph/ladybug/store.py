@@ -339,6 +339,10 @@ class LadybugStore(GraphStore):
         return total, rows
 
     def _census_kept(self) -> bool:
+        """False too for a file written before the census was kept, opened read-only (its
+        tables are created by the first read-write open)."""
+        if "CensusKept" not in {name for (name,) in self._run(q.TABLE_NAMES)}:
+            return False
         return bool(self._run(q.CENSUS_KEPT)[0][0])
 
     def _mark_census_kept(self) -> None:

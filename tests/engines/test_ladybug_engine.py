@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from graph.errors import GraphStoreError, StoreUnavailableError
-from graph.ladybug.schema import TABLES, column_type
+from graph.ladybug.schema import CENSUS_TABLES, TABLES, column_type
 from graph.ladybug.store import LadybugStore
 from graph.model import DobPrecision, Evidence, FamilyKind, FamilyLink, GraphBatch, Person
+from tests.contract.scenario import scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,6 +85,19 @@ def test_read_only_reads_and_refuses_writes(db_path: Path) -> None:
         assert [h.person.person_id for h in viewer.search_persons("ruiz")] == ["P1"]
         with pytest.raises(GraphStoreError):
             viewer.upsert(GraphBatch(persons=[_person("P2")]))
+
+
+def test_a_file_from_before_the_kept_census_answers_the_census_read_only(db_path: Path) -> None:
+    with LadybugStore(db_path) as writer:
+        writer.upsert(scenario())
+        kept = writer.census(date(2018, 6, 20))
+        for table in CENSUS_TABLES:  # as a file written by an earlier version has them: not at all
+            writer._run(f"DROP TABLE {table}")
+    with LadybugStore(db_path, read_only=True) as viewer:
+        assert viewer.census(date(2018, 6, 20)) == kept  # from the records
+    with LadybugStore(db_path) as writer:  # the first read-write open builds it
+        assert writer._fetch_census_sums(date(2018, 6, 20)) is not None
+        assert writer.census(date(2018, 6, 20)) == kept
 
 
 def test_read_only_open_of_a_missing_file_says_so(tmp_path: Path) -> None:
