@@ -165,6 +165,13 @@ class CsvExport(GraphStore):
             key = row[kind.key]
             table[key] = merge_row(table[key], row) if key in table else row
 
+    def _fetch_separated_persons(self, separation_ids: list[str] | None) -> list[str]:
+        return []
+
+    def _refresh_census(self, person_ids: list[str]) -> None:
+        """Nothing here: the imported database builds its census kept at write time in
+        `init_schema`, which the import side's schema time includes."""
+
     def write(self, directory: Path) -> tuple[list[Path], list[Path]]:
         """(node files, relationship files), header and data in one file each."""
         from graph.neo4j.queries import field_types
