@@ -472,8 +472,12 @@ class GraphStore(ABC):
         thousand sums instead of every separated child's stays.
         """
         with self._operation("census"):
-            kept = None if known_on is not None else self._fetch_census_sums(on)
-            total, rows = kept or self._fetch_census_counts(on, end_of_day(on), _known(known_on))
+            if known_on is None and self._census_kept():
+                sums = self._fetch_census_sums(on)
+                total = next((r["children"] for r in sums if r["total"]), 0)
+                rows = [{k: v for k, v in r.items() if k != "total"} for r in sums if not r["total"]]
+            else:
+                total, rows = self._fetch_census_counts(on, end_of_day(on), _known(known_on))
         by_facility = sorted(
             (CensusCount.model_validate(r) for r in rows),
             key=lambda c: (-c.children, c.facility_id is None, c.facility_id or ""),
@@ -784,10 +788,11 @@ class GraphStore(ABC):
         one row whose facility_id, facility_name and agency are None."""
 
     @abstractmethod
-    def _fetch_census_sums(self, on: date) -> tuple[int, list[Row]] | None:
-        """`_fetch_census_counts(on, end_of_day(on), None)` from the census kept at write time
-        (the sums of every change up to `on`), or None while none is kept (a graph opened
-        read-only before `init_schema` built it)."""
+    def _fetch_census_sums(self, on: date) -> list[Row]:
+        """The sums of every change up to `on` in the census kept at write time, as rows
+        {total, facility_id, facility_name, agency, children} of those above zero: the row with
+        `total` counts children once, the others as `_fetch_census_counts` rows (`on`, no
+        "known on")."""
 
     @abstractmethod
     def _fetch_census_parts(self, person_ids: list[str]) -> dict[str, str]:
@@ -808,7 +813,8 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _census_kept(self) -> bool:
-        """Whether the census kept at write time exists (`_mark_census_kept`)."""
+        """Whether the census kept at write time exists (`_mark_census_kept`): not in a graph
+        opened read-only before `init_schema` built it."""
 
     @abstractmethod
     def _mark_census_kept(self) -> None: ...

@@ -97,6 +97,10 @@ class LadybugStore(GraphStore):
         except RuntimeError as exc:
             raise StoreUnavailableError(_open_failure(self.path, str(exc))) from exc
         self._conn = ladybug.Connection(self._db)
+        #: A file written before the census was kept, opened read-only, lacks its tables until a
+        #: read-write open creates them (`init_schema`, below); a read-only handle sees the file
+        #: as of its open.
+        self._census_tables = not read_only or "CensusKept" in {n for (n,) in self._run(q.TABLE_NAMES)}
         if not read_only:
             self.init_schema()
 
@@ -326,24 +330,15 @@ class LadybugStore(GraphStore):
         """Nothing to keep: the census as known on a day joins the separated children's stays
         directly, one scan of a column store (0.2 s at a million persons)."""
 
-    def _fetch_census_sums(self, on: date) -> tuple[int, list[Row]] | None:
-        if not self._census_kept():
-            return None
-        total, rows = 0, []
-        for is_total, facility_id, name, agency, children in self._run(q.CENSUS_SUMS, day=on):
-            if is_total:
-                total = int(children)
-            else:
-                rows.append({"facility_id": facility_id, "facility_name": name, "agency": agency,
-                             "children": int(children)})
-        return total, rows
+    def _fetch_census_sums(self, on: date) -> list[Row]:
+        return [
+            {"total": total, "facility_id": facility_id, "facility_name": name, "agency": agency,
+             "children": int(children)}
+            for total, facility_id, name, agency, children in self._run(q.CENSUS_SUMS, day=on)
+        ]
 
     def _census_kept(self) -> bool:
-        """False too for a file written before the census was kept, opened read-only (its
-        tables are created by the first read-write open)."""
-        if "CensusKept" not in {name for (name,) in self._run(q.TABLE_NAMES)}:
-            return False
-        return bool(self._run(q.CENSUS_KEPT)[0][0])
+        return self._census_tables and bool(self._run(q.CENSUS_KEPT)[0][0])
 
     def _mark_census_kept(self) -> None:
         self._run(q.MARK_CENSUS_KEPT)

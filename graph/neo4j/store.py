@@ -286,16 +286,8 @@ class Neo4jStore(GraphStore):
     def _refresh_custody(self, person_ids: list[str]) -> None:
         self._write(lambda tx: tx.run(q.REFRESH_CUSTODY, ids=person_ids).consume())
 
-    def _fetch_census_sums(self, on: date) -> tuple[int, list[Row]] | None:
-        if not self._census_kept():
-            return None
-        total, rows = 0, []
-        for r in self._read(q.CENSUS_SUMS, on=on):
-            if r["total"]:
-                total = r["children"]
-            else:
-                rows.append({k: r[k] for k in ("facility_id", "facility_name", "agency", "children")})
-        return total, rows
+    def _fetch_census_sums(self, on: date) -> list[Row]:
+        return self._read(q.CENSUS_SUMS, on=on)
 
     def _census_kept(self) -> bool:
         return bool(self._read(q.CENSUS_KEPT)[0]["kept"])
