@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,13 @@ _STAYS_SCAN_FROM = 4_000
 #: Up to this many ids, one primary-key lookup each (≈0.07 ms) beats joining them from an Arrow
 #: table (≈0.6 ms): a family of four in `relatives` saves ≈0.4 ms.
 _LOOKUP_UP_TO = 8
+#: LadybugDB 0.22 holds what a statement allocated in the buffer pool until its connection closes:
+#: ~0.5 MB for each `LOAD FROM`/`COPY FROM` of an Arrow table (two rows or two million), a
+#: little for other statements. A 256 MiB pool was full after ~100 census-row reads, a 64 MiB
+#: one after 28, and an explorer process would fail the same way, later. A fresh connection
+#: costs ~0.05 ms and frees it all: one is opened after this many statements, an Arrow scan
+#: counting as `_STATEMENTS_PER_CONNECTION` (tests/engines/test_ladybug_engine.py).
+_STATEMENTS_PER_CONNECTION = 100
 _LOCK_PID = re.compile(r"Lock is held by PID (\d+)")
 _NODE_KEYS = {k.label: k.key for k in NODE_KINDS}
 
@@ -97,6 +105,10 @@ class LadybugStore(GraphStore):
         except RuntimeError as exc:
             raise StoreUnavailableError(_open_failure(self.path, str(exc))) from exc
         self._conn = ladybug.Connection(self._db)
+        #: Statements run on `_conn` (an Arrow scan counting as many), and whether it is inside
+        #: an explicit transaction, which must end on the connection it began on.
+        self._statements = 0
+        self._in_transaction = False
         #: A file written before the census was kept, opened read-only, lacks its tables until a
         #: read-write open creates them (`init_schema`, below); a read-only handle sees the file
         #: as of its open.
@@ -112,7 +124,27 @@ class LadybugStore(GraphStore):
     def _run(self, query: str, **params: Any) -> list[list[Any]]:
         result = self._conn.execute(query, params)
         assert not isinstance(result, list), "one statement per call"
-        return result.get_all()
+        rows = result.get_all()
+        scans = any(isinstance(value, pa.Table) for value in params.values())
+        self._statements += _STATEMENTS_PER_CONNECTION if scans else 1
+        if self._statements >= _STATEMENTS_PER_CONNECTION and not self._in_transaction:
+            self._conn.close()
+            self._conn = ladybug.Connection(self._db)
+            self._statements = 0
+        return rows
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._run("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._in_transaction = False
+            self._run("ROLLBACK")
+            raise
+        self._in_transaction = False
+        self._run("COMMIT")
 
     def _create_schema(self) -> None:
         for statement in ddl():
@@ -373,18 +405,13 @@ class LadybugStore(GraphStore):
         """Three statements, one transaction: the parts and the sums change together."""
         kept = {pid: text for pid, text in parts.items() if text is not None}
         gone = [pid for pid, text in parts.items() if text is None]
-        self._run("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             if kept:
                 self._run(q.SET_CENSUS_PARTS, rows=pa.table({"k": list(kept), "v": list(kept.values())}))
             if gone:
                 self._run(q.DELETE_CENSUS_PARTS, rows=_key_table(gone))
             if sums:
                 self._run(q.ADD_CENSUS_SUMS, rows=pa.Table.from_pylist(sums, schema=_CENSUS_SUM_ROWS))
-            self._run("COMMIT")
-        except BaseException:
-            self._run("ROLLBACK")
-            raise
 
     def _fetch_separations(self, person_ids: list[str]) -> list[Row]:
         found: dict[str, Row] = {}

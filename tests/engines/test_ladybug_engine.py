@@ -100,6 +100,25 @@ def test_a_file_from_before_the_kept_census_answers_the_census_read_only(db_path
         assert writer.census(date(2018, 6, 20)) == kept
 
 
+def test_many_reads_do_not_fill_a_small_buffer_pool(db_path: Path) -> None:
+    """LadybugDB keeps what each statement allocated until its connection closes (an Arrow scan
+    ~0.5 MB): with one connection for the store's life, a 64 MiB pool was full after 28 census
+    rows, in a writer and a viewer alike. The store opens a fresh connection now and then."""
+    small = 64 * 2**20
+    with LadybugStore(db_path, buffer_pool_size=small) as writer:
+        writer.upsert(scenario())
+        expected = writer.separated_not_reunified(date(2018, 6, 20))
+    with LadybugStore(db_path, read_only=True, buffer_pool_size=small) as viewer:
+        for _ in range(300):
+            assert viewer.separated_not_reunified(date(2018, 6, 20)) == expected
+            viewer.census(date(2018, 6, 20), known_on=date(2018, 7, 1))
+    with LadybugStore(db_path, buffer_pool_size=small) as writer:
+        for _ in range(300):
+            assert writer.separated_not_reunified(date(2018, 6, 20)) == expected
+        writer.upsert(scenario())  # and its writes still commit on the connection of the day
+        assert writer.separated_not_reunified(date(2018, 6, 20)) == expected
+
+
 def test_read_only_open_of_a_missing_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailableError, match="no database file"):
         LadybugStore(tmp_path / "absent.lbug", read_only=True)
