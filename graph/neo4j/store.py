@@ -20,7 +20,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
 from pydantic.fields import FieldInfo
 
-from graph.census_changes import CensusInputs
+from graph.census_changes import CensusInputs, decode, total_steps
 from graph.errors import GraphStoreError, StoreUnavailableError
 from graph.model import (
     Evidence,
@@ -244,10 +244,12 @@ class Neo4jStore(GraphStore):
     def _fetch_census_rows(
         self, on: date, at: datetime, known_before: datetime | None, limit: int | None
     ) -> list[Row]:
-        rows = self._read(
-            q.CENSUS_ROWS, on=on, at=at, known_before=known_before,
-            limit=_NO_LIMIT if limit is None else limit,
-        )
+        limit = _NO_LIMIT if limit is None else limit
+        if known_before is None and self._census_kept():
+            rows = self._read(q.CENSUS_ROWS_KEPT, on=on, day=on.toordinal(), at=at, known_before=None,
+                              limit=limit)
+        else:
+            rows = self._read(q.CENSUS_ROWS, on=on, at=at, known_before=known_before, limit=limit)
         return [
             {
                 "person": _shape(Person, r["person"]),
@@ -317,7 +319,9 @@ class Neo4jStore(GraphStore):
         return sorted(r["id"] for r in self._read(q.SEPARATED_PERSONS, ids=separation_ids))
 
     def _write_census(self, parts: dict[str, str | None], sums: list[Row]) -> None:
-        kept = [{"id": pid, "changes": text} for pid, text in parts.items() if text is not None]
+        kept = [
+            {"id": pid, "changes": text, **_steps(text)} for pid, text in parts.items() if text is not None
+        ]
         gone = [pid for pid, text in parts.items() if text is None]
 
         def work(tx: ManagedTransaction) -> None:
@@ -401,6 +405,12 @@ def _native(value: Any) -> Any:
         if isinstance(value, datetime) and value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def _steps(changes: str) -> dict[str, list[int]]:
+    """A part's steps in and out of the total as day ordinals (`q.CENSUS_ROWS_KEPT`)."""
+    entered, left = total_steps(decode(changes))
+    return {"entered": [d.toordinal() for d in entered], "left": [d.toordinal() for d in left]}
 
 
 def _epoch_micros(moment: datetime) -> int:

@@ -137,6 +137,27 @@ def test_census_reads_no_stay_and_init_schema_backfills_the_copies(neo):
     assert neo._driver.execute_query(first_form).records[0]["n"] == 0
 
 
+
+def test_census_page_scans_the_kept_parts_in_order_and_an_earlier_form_is_rebuilt(neo):
+    neo.upsert(scenario())
+    page = _plan_operators(neo, q.CENSUS_ROWS_KEPT, on=date(2018, 6, 20), day=date(2018, 6, 20).toordinal(),
+                           at=datetime(2018, 6, 21), known_before=None, limit=100)
+    # Ordered by the index, so the page stops at its size: no sort of every separated child.
+    assert "NodeIndexScan" in page and "Limit" in page and "Sort" not in page
+    rows = neo.separated_not_reunified(date(2018, 6, 20))
+    assert rows
+    # Parts kept in the first form (no steps, the marker without its version): not trusted, the
+    # rows come from the records, and init_schema rebuilds the parts.
+    neo._driver.execute_query("MATCH (c:CensusPart) REMOVE c.entered, c.left")
+    neo._driver.execute_query("MATCH (k:CensusKept) SET k.name = 'census'")
+    assert not neo._census_kept()
+    assert neo.separated_not_reunified(date(2018, 6, 20)) == rows
+    neo.init_schema()
+    assert neo._census_kept()
+    steps = "MATCH (c:CensusPart) WHERE c.entered IS NULL RETURN count(c) AS n"
+    assert neo._driver.execute_query(steps).records[0]["n"] == 0
+    assert neo.separated_not_reunified(date(2018, 6, 20)) == rows
+
 # ------------------------------------------------------------------------------ writes
 def _internal_counts(store: Neo4jStore) -> tuple[int, int]:
     record = store._driver.execute_query(
