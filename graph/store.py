@@ -901,8 +901,9 @@ def _row(item: Node | Rel) -> Row:
     for k, v in row.items():
         if hasattr(v, "value"):
             row[k] = v.value
-    for name in getattr(item, "maintained", ()):
-        row[name] = type(item).model_fields[name].get_default(call_default_factory=True)
+    # The cached defaults: pydantic's `get_default` inspects the factory's signature on every
+    # call (0.2 ms a person, 13% of a bench upsert into Neo4j).
+    row.update(_defaults(type(item))[1])
     return row
 
 

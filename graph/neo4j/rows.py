@@ -21,7 +21,6 @@ from typing import Any
 
 FIELD_SEP = "\x1f"
 LIST_SEP = "\x1e"
-_SEPARATORS = (FIELD_SEP, LIST_SEP)
 
 Row = dict[str, Any]
 
@@ -47,10 +46,18 @@ def _text(value: Any, kind: str) -> str:
         return ""
     if kind == "list":
         items = list(dict.fromkeys(value))
-        if any(not isinstance(i, str) or i == "" or _has_separator(i) for i in items):
+        if not items:
+            return ""
+        # Joined first, then checked whole (a test per item was a tenth of a bulk write's client
+        # time): an item holding a separator shows as one too many, a non-string fails the join.
+        try:
+            joined = LIST_SEP.join(items)
+        except TypeError:
+            raise _Unencodable from None
+        if "" in items or FIELD_SEP in joined or joined.count(LIST_SEP) != len(items) - 1:
             raise _Unencodable
-        return LIST_SEP.join(items)
-    if kind == "str" and isinstance(value, str) and not _has_separator(value):
+        return joined
+    if kind == "str" and isinstance(value, str) and FIELD_SEP not in value and LIST_SEP not in value:
         return value
     if kind == "bool" and isinstance(value, bool):
         return "true" if value else "false"
@@ -70,8 +77,3 @@ def _value(value: Any, kind: str) -> Any:
     if kind == "list":
         return list(dict.fromkeys(value or []))
     return None if value == "" else value
-
-
-def _has_separator(text: str) -> bool:
-    return any(sep in text for sep in _SEPARATORS)
-
