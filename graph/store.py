@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -161,9 +163,7 @@ class GraphStore(ABC):
             return self._write_parts({field: [_row(item) for item in getattr(batch, field)]
                                       for field, _ in UPSERT_ORDER})
 
-    def upsert_rows(
-        self, parts: Mapping[str, list[Row]], *, refresh_orphans: bool = True
-    ) -> dict[str, int]:
+    def upsert_rows(self, parts: Mapping[str, list[Row]], *, refresh: bool = True) -> dict[str, int]:
         """`upsert` for a batch given as engine rows: `GraphBatch` field → rows, each row what
         `_row` gives for a valid record (enums as values, derived keys set); a field a row
         leaves out takes its default, and fields the store maintains are reset as in `upsert`.
@@ -174,25 +174,23 @@ class GraphStore(ABC):
         paths give the same graph; tests/loaders checks the loader's rows against the model).
 
         Args:
-            refresh_orphans: False defers the orphan reasons of the persons written: a bulk
-                load writing persons, stays and links in several calls refreshes them once, at
-                the end, with `refresh_orphans(orphans_touched(...))` over every call's rows
-                (the reasons depend only on the final graph, so the result is the same). Until
-                then the orphan scan is stale for those persons.
+            refresh: False defers what the store maintains for the persons written (orphan
+                reasons, custody copies, the kept census): a bulk load writing persons, stays
+                and separations in several calls refreshes each person once, at the end, with
+                `refresh_touched` over every call's `Touched.by(rows)`, not once per call it
+                appears in. All three depend only on the final graph, so the result is the
+                same; until then they are stale for those persons.
         """
         with self._operation("upsert", writes=True):
             rows: dict[str, list[Row]] = {}
             for field, kind in UPSERT_ORDER:
                 base, reset = _defaults(kind)
                 rows[field] = [{**base, **row, **reset} for row in parts.get(field) or ()]
-            return self._write_parts(rows, refresh_orphans=refresh_orphans)
+            return self._write_parts(rows, refresh=refresh)
 
-    def _write_parts(self, parts: Mapping[str, list[Row]], refresh_orphans: bool = True) -> dict[str, int]:
+    def _write_parts(self, parts: Mapping[str, list[Row]], refresh: bool = True) -> dict[str, int]:
         """Write engine rows in `UPSERT_ORDER`, then refresh what the store maintains for the
-        persons they touch (`_touched`): the one write path of `upsert` and `upsert_rows`. The
-        copies of custody on separations are refreshed per call (a person's stays and separations
-        may come in different calls: each call refreshes the persons of its own rows); the orphan
-        reasons may be deferred to one `refresh_orphans` at the end of a bulk load."""
+        persons they touch: the one write path of `upsert` and `upsert_rows`."""
         written: dict[str, int] = {}
         for field, kind in UPSERT_ORDER:
             rows = parts.get(field)
@@ -201,16 +199,25 @@ class GraphStore(ABC):
             for start in range(0, len(rows), self.batch_rows):
                 self._write_rows(kind, rows[start : start + self.batch_rows])
             written[field] = len(rows)
-        orphans, custody = _touched(parts)
-        if refresh_orphans:
-            self._refresh_in_batches(orphans)
+        if refresh:
+            self._refresh(Touched.by(parts))
+        return written
+
+    def refresh_touched(self, touched: Touched) -> None:
+        """Bring what the store maintains up to date for these persons: the end of a bulk load
+        written with `upsert_rows(..., refresh=False)`."""
+        with self._operation("refresh", writes=True):
+            self._refresh(touched)
+
+    def _refresh(self, touched: Touched) -> None:
+        self._refresh_in_batches(sorted(touched.orphans))
+        custody = sorted(touched.custody)
         for start in range(0, len(custody), self.batch_rows):
             self._refresh_custody(custody[start : start + self.batch_rows])
-        census = set(custody) | {r["person_id"] for r in parts.get("persons") or ()}
-        if separations := [r["separation_id"] for r in parts.get("separations") or ()]:
-            census |= set(self._fetch_separated_persons(separations))  # a reunification, say
+        census = touched.custody | touched.persons
+        if touched.separations:  # a reunification written on the separation alone, say
+            census |= set(self._fetch_separated_persons(sorted(touched.separations)))
         self._refresh_census(sorted(census))
-        return written
 
     def _refresh_census(self, person_ids: list[str]) -> None:
         """Bring these persons' part of the census kept at write time up to date with the graph:
@@ -229,12 +236,6 @@ class GraphStore(ABC):
                     delta.update(difference(before, after))
             if parts:
                 self._write_census(parts, sum_rows(delta))
-
-    def refresh_orphans(self, person_ids: Iterable[str]) -> None:
-        """Recompute the stored orphan reasons of these persons and of their children: the end
-        of a bulk load written with `upsert_rows(..., refresh_orphans=False)`."""
-        with self._operation("refresh_orphans", writes=True):
-            self._refresh_in_batches(sorted(set(person_ids)))
 
     def _refresh_in_batches(self, ids: list[str]) -> None:
         for start in range(0, len(ids), self.batch_rows):
@@ -919,18 +920,42 @@ def _defaults(kind: type[Node] | type[Rel]) -> tuple[Row, Row]:
     return base, {name: base[name] for name in getattr(kind, "maintained", ())}
 
 
-def _touched(parts: Mapping[str, list[Row]]) -> tuple[list[str], list[str]]:
-    """(persons whose own or whose children's orphan reasons a write may change, persons whose
-    stays or separations it may change), from the rows of one `_write_parts`."""
-    orphans = {r["person_id"] for f in ("persons", "stays") for r in parts.get(f) or ()}
-    orphans |= {r["to_id"] for r in parts.get("family_links") or () if r["kind"] in PARENTAL_KINDS}
-    custody = {r["person_id"] for f in ("stays", "separated") for r in parts.get(f) or ()}
-    return sorted(orphans), sorted(custody)
+@dataclass
+class Touched:
+    """The persons (and separations) whose maintained state some `upsert_rows` rows may change:
+    gathered over the calls of a bulk load, refreshed once by `GraphStore.refresh_touched`."""
 
+    #: Persons whose own or whose children's orphan reasons may change.
+    orphans: set[str] = dataclass_field(default_factory=set)
+    #: Persons whose stays or separations may change (custody copies and the census).
+    custody: set[str] = dataclass_field(default_factory=set)
+    #: Persons written (the census reads whether they are children).
+    persons: set[str] = dataclass_field(default_factory=set)
+    #: Separations written, whose separated persons' census may change.
+    separations: set[str] = dataclass_field(default_factory=set)
 
-def orphans_touched(parts: Mapping[str, list[Row]]) -> set[str]:
-    """Persons whose own or whose children's orphan reasons these `upsert_rows` rows may change."""
-    return set(_touched(parts)[0])
+    @classmethod
+    def by(cls, parts: Mapping[str, list[Row]]) -> Touched:
+        def ids(fields: tuple[str, ...], key: str) -> set[str]:
+            return {r[key] for f in fields for r in parts.get(f) or ()}
+
+        children = {r["to_id"] for r in parts.get("family_links") or () if r["kind"] in PARENTAL_KINDS}
+        return cls(
+            orphans=ids(("persons", "stays"), "person_id") | children,
+            custody=ids(("stays", "separated"), "person_id"),
+            persons=ids(("persons",), "person_id"),
+            separations=ids(("separations",), "separation_id"),
+        )
+
+    def __ior__(self, other: Touched) -> Touched:
+        self.orphans |= other.orphans
+        self.custody |= other.custody
+        self.persons |= other.persons
+        self.separations |= other.separations
+        return self
+
+    def __bool__(self) -> bool:
+        return bool(self.orphans or self.custody or self.persons or self.separations)
 
 
 def merge_row(old: Row, new: Row) -> Row:

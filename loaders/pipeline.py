@@ -37,7 +37,7 @@ from typing import TypeVar
 
 from graph.config import Settings
 from graph.model import GraphBatch, LoadBatch
-from graph.store import GraphStore, Row, orphans_touched
+from graph.store import GraphStore, Row, Touched
 from loaders.assemble import Assembly
 from loaders.errors import LoaderError
 from loaders.gcpause import gc_paused
@@ -136,24 +136,25 @@ def _write(
     """Write the chunks of one plan the ledger does not have yet, each marked done once the store
     has it; adds rows written per field to `written` and returns how many chunks the plan has.
 
-    The orphan reasons of the persons the plan touches are refreshed once, after its last chunk,
-    not per chunk (each refresh reads every touched person's links and stays again). A load
-    killed before that refresh re-plans the same chunks, skips the written ones, and refreshes
-    the persons of all of them: the reasons depend only on the final graph.
+    What the store maintains for the persons the plan touches (orphan reasons, custody copies,
+    the kept census) is refreshed once, after its last chunk, not per chunk: a person's row, its
+    stays and its separations come in different chunks, and each refresh reads all of them
+    again. A load killed before that refresh re-plans the same chunks, skips the written ones,
+    and refreshes the persons of all of them: what is maintained depends only on the final graph.
     """
     done = ledger.chunks_done(plan)
     task = progress.task("write graph")
-    touched: set[str] = set()
+    touched = Touched()
     n = 0
     for n, part in enumerate(chunks, 1):
-        touched |= orphans_touched(part)
+        touched |= Touched.by(part)
         if n - 1 not in done:
-            for name, count in store.upsert_rows(part, refresh_orphans=False).items():
+            for name, count in store.upsert_rows(part, refresh=False).items():
                 written[name] = written.get(name, 0) + count
             ledger.chunk_done(plan, n - 1)
         progress.advance(task)
     if touched:
-        store.refresh_orphans(touched)
+        store.refresh_touched(touched)
     return n
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from graph.model import GraphBatch, Person
-from graph.store import UPSERT_ORDER, GraphStore, _defaults, _row, orphans_touched
+from graph.store import UPSERT_ORDER, GraphStore, Touched, _defaults, _row
 from tests.contract.scenario import (
     AUNT,
     CLAIMER,
@@ -33,6 +33,10 @@ def _rows(batch: GraphBatch, drop_defaults: bool) -> dict[str, list[dict]]:
             rows = [{k: v for k, v in r.items() if k not in base or base[k] != v} for r in rows]
         parts[field] = rows
     return parts
+
+
+#: Census days across the scenario's separations, stays and reunifications.
+CENSUS_DAYS = [date(2018, 5, 1) + timedelta(days=n) for n in range(0, 100, 3)]
 
 
 def _snapshot(store: GraphStore) -> dict:
@@ -76,16 +80,22 @@ def test_upsert_rows_merges_by_the_same_rules(scenario_store):
     assert scenario_store.search_persons("row-7")[0].person.person_id == MOM
 
 
-def test_deferred_orphan_refresh_gives_the_same_graph(store):
-    """The bulk path: kinds written in separate calls without refreshing orphan reasons, then
-    `refresh_orphans` once over every call's touched persons, as `lineage load` does."""
+def test_deferred_refresh_gives_the_same_graph(store):
+    """The bulk path: kinds written in separate calls without refreshing what the store
+    maintains, then `refresh_touched` once over every call's touched persons, as `lineage load`
+    does: the same orphans, custody copies (census as known on a day) and kept census."""
     store.upsert(scenario())
     expected = _snapshot(store)
+    known = [store.census(day, known_on=date(2018, 7, 1)) for day in CENSUS_DAYS]
+    kept = [store.census(day) for day in CENSUS_DAYS]
     store.clear()
-    touched: set[str] = set()
+    touched = Touched()
     for field, rows in _rows(scenario(), drop_defaults=True).items():
-        store.upsert_rows({field: rows}, refresh_orphans=False)
-        touched |= orphans_touched({field: rows})
+        store.upsert_rows({field: rows}, refresh=False)
+        touched |= Touched.by({field: rows})
     assert store.orphaned_children() == []  # deferred: nothing refreshed yet
-    store.refresh_orphans(touched)
+    assert store.census(date(2018, 6, 20)).total == 0
+    store.refresh_touched(touched)
     assert _snapshot(store) == expected
+    assert [store.census(day, known_on=date(2018, 7, 1)) for day in CENSUS_DAYS] == known
+    assert [store.census(day) for day in CENSUS_DAYS] == kept

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,12 @@ def test_scenario_loads_into_a_graph_and_reloading_changes_nothing(
     assert counts.source_records == sum(f.loaded for f in report.files)
     assert counts.family_links[FamilyKind.PARENT_OF] > 0 and counts.separations > 0
     assert counts.separations_without_reason > 0  # a missing reason code stays a finding
+    # The kept census, refreshed once after the last chunk, is the one recomputed from the graph.
+    days = [date(2018, 4, 1) + timedelta(days=n) for n in range(0, 240, 7)]
+    census = [store.census(day) for day in days]
+    assert any(c.total for c in census)
+    store.rebuild_census()
+    assert [store.census(day) for day in days] == census
 
     again = load_paths(_files(scenario_dir), store, ledger_path=ledger, quiet=True)
     assert {f.status for f in again.files} == {"skipped"} and store.counts() == counts
