@@ -29,8 +29,9 @@ Beside the model, each engine keeps nodes of its own current on every write, whi
 write and reads never return: search keys (`SearchKey`, one per name or identifier key, linked to
 its persons), on Neo4j the data version (`DataVersion`), and the census kept at write time
 (`graph/census_changes.py`): `CensusPart` (one separated child's part of the counts, as changes
-on the days they take effect), `CensusSum` (the sum of every part per day and place) and
-`CensusKept` (the mark that both are kept, set by `init_schema`).
+on the days they take effect; on Neo4j also the days it enters and leaves the total, to page
+the census rows in child order), `CensusSum` (the sum of every part per day and place) and
+`CensusKept` (the mark that both are kept, naming their form, set by `init_schema`).
 """
 
 

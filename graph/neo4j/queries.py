@@ -305,8 +305,8 @@ WHERE s.date <= $on
 MATCH (s)-[x:SEPARATED]->(p:Person)
 WHERE p.is_child
 """
-# Starts from the (range-indexed) separation date, so it never scans stays or all persons; the
-# covering stay is picked per child in the database, so no stay but that one is carried out.
+#: The page of census rows after either match: the covering stay is picked per child in the
+#: database, so no stay but that one is carried out.
 _CENSUS_PAGE = """
 WITH p, s
 ORDER BY p.person_id, s.separation_id
@@ -320,6 +320,8 @@ RETURN properties(p) AS person, properties(s) AS separation, COLLECT {
   LIMIT 1
 } AS covering
 """
+#: From the (range-indexed) separation date, so it never scans stays or all persons: the rows as
+#: known on a past day, or before the census is kept.
 CENSUS_ROWS = _CENSUS_MATCH + _CENSUS_PAGE
 #: `CENSUS_ROWS` when the census is kept and asked as known now: the parts in person-id order
 #: (an index scan that provides the order), each tested by its stored steps in and out of the
