@@ -61,10 +61,10 @@ _STAYS_SCAN_FROM = 4_000
 #: table (≈0.6 ms): a family of four in `relatives` saves ≈0.4 ms.
 _LOOKUP_UP_TO = 8
 #: LadybugDB 0.22 holds what a statement allocated in the buffer pool until its connection closes:
-#: ~0.5 MB for each `LOAD FROM`/`COPY FROM` of an Arrow table (two rows or two million), a
-#: little for other statements. A 256 MiB pool was full after ~100 census-row reads, a 64 MiB
-#: one after 28, and an explorer process would fail the same way, later. A fresh connection
-#: costs ~0.05 ms and frees it all: one is opened after this many statements, an Arrow scan
+#: ~0.5 MB for a `LOAD FROM` of a two-row Arrow table, a little for other statements. A 64 MiB
+#: pool was full after 28 census-row reads, the contract tests' 256 MiB within one test, and an
+#: explorer process would fail the same way, later. A fresh connection costs ~0.05 ms and frees
+#: it all: one is opened after this many statements, an Arrow scan (`LOAD FROM`, `COPY`)
 #: counting as `_STATEMENTS_PER_CONNECTION` (tests/engines/test_ladybug_engine.py).
 _STATEMENTS_PER_CONNECTION = 100
 _LOCK_PID = re.compile(r"Lock is held by PID (\d+)")
