@@ -115,6 +115,9 @@ class GraphStore(ABC):
     #: Rows per `_write_rows` call; an engine whose bulk writes favour fewer, larger statements
     #: raises it.
     batch_rows: int = BATCH_ROWS
+    #: While `upsert_rows(refresh=False)` defers the refresh: whether the census was kept when
+    #: the first deferred write began (None: no deferred write pending).
+    _census_deferred: bool | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> GraphStore:
@@ -174,14 +177,22 @@ class GraphStore(ABC):
         paths give the same graph; tests/loaders checks the loader's rows against the model).
 
         Args:
-            refresh: False defers what the store maintains for the persons written (orphan
-                reasons, custody copies, the kept census): a bulk load writing persons, stays
-                and separations in several calls refreshes each person once, at the end, with
-                `refresh_touched` over every call's `Touched.by(rows)`, not once per call it
-                appears in. All three depend only on the final graph, so the result is the
-                same; until then they are stale for those persons.
+            refresh: False defers the orphan reasons and the kept census of the persons
+                written: a bulk load writing persons, stays and separations in several calls
+                refreshes each person once, at the end, with `refresh_touched` over every
+                call's `Touched.by(rows)`, not once per call it appears in. Both depend only on
+                the final graph, so the result is the same. Until then the orphan scan is stale
+                for those persons, and the census is read from the records.
         """
         with self._operation("upsert", writes=True):
+            if not refresh and self._census_deferred is None:
+                # Not kept while it is stale: the census is read from the records until
+                # `refresh_touched`. A load killed before then leaves it unmarked, and the next
+                # `refresh_touched` (or `init_schema`) rebuilds it whole, since the persons that
+                # load wrote are in no one's `Touched`.
+                self._census_deferred = self._census_kept()
+                if self._census_deferred:
+                    self._unmark_census_kept()
             rows: dict[str, list[Row]] = {}
             for field, kind in UPSERT_ORDER:
                 base, reset = _defaults(kind)
@@ -199,21 +210,34 @@ class GraphStore(ABC):
             for start in range(0, len(rows), self.batch_rows):
                 self._write_rows(kind, rows[start : start + self.batch_rows])
             written[field] = len(rows)
+        touched = Touched.by(parts)
+        # The custody copies are never deferred: while the kept census is, the census is read
+        # from the records, and on Neo4j that reads the copies.
+        custody = sorted(touched.custody)
+        for start in range(0, len(custody), self.batch_rows):
+            self._refresh_custody(custody[start : start + self.batch_rows])
         if refresh:
-            self._refresh(Touched.by(parts))
+            self._refresh(touched)
         return written
 
     def refresh_touched(self, touched: Touched) -> None:
         """Bring what the store maintains up to date for these persons: the end of a bulk load
         written with `upsert_rows(..., refresh=False)`."""
         with self._operation("refresh", writes=True):
+            was_kept, self._census_deferred = self._census_deferred, None
+            if was_kept is None:  # no deferred write through this store (a resumed load, say)
+                was_kept = self._census_kept()
+            if not was_kept:  # unmarked before this load's writes: a load was killed
+                self._refresh_in_batches(sorted(touched.orphans))
+                self._rebuild_census()
+                return
             self._refresh(touched)
+            self._mark_census_kept()
 
     def _refresh(self, touched: Touched) -> None:
+        """The orphan reasons and the kept census of what a write touched (the custody copies
+        are refreshed by every write itself)."""
         self._refresh_in_batches(sorted(touched.orphans))
-        custody = sorted(touched.custody)
-        for start in range(0, len(custody), self.batch_rows):
-            self._refresh_custody(custody[start : start + self.batch_rows])
         census = touched.custody | touched.persons
         if touched.separations:  # a reunification written on the separation alone, say
             census |= set(self._fetch_separated_persons(sorted(touched.separations)))
@@ -821,6 +845,10 @@ class GraphStore(ABC):
     def _mark_census_kept(self) -> None: ...
 
     @abstractmethod
+    def _unmark_census_kept(self) -> None:
+        """Delete the mark: the census is read from the records until it is set again."""
+
+    @abstractmethod
     def _clear_census(self) -> None:
         """Delete every stored part, sum and the mark."""
 
@@ -953,9 +981,6 @@ class Touched:
         self.persons |= other.persons
         self.separations |= other.separations
         return self
-
-    def __bool__(self) -> bool:
-        return bool(self.orphans or self.custody or self.persons or self.separations)
 
 
 def merge_row(old: Row, new: Row) -> Row:

@@ -136,11 +136,12 @@ def _write(
     """Write the chunks of one plan the ledger does not have yet, each marked done once the store
     has it; adds rows written per field to `written` and returns how many chunks the plan has.
 
-    What the store maintains for the persons the plan touches (orphan reasons, custody copies,
-    the kept census) is refreshed once, after its last chunk, not per chunk: a person's row, its
-    stays and its separations come in different chunks, and each refresh reads all of them
-    again. A load killed before that refresh re-plans the same chunks, skips the written ones,
-    and refreshes the persons of all of them: what is maintained depends only on the final graph.
+    The orphan reasons and the kept census of the persons the plan touches are refreshed once,
+    after its last chunk, not per chunk: a person's row, its stays and its separations come in
+    different chunks, and each refresh reads all of them again. Until then the census is read
+    from the records. A load killed before that refresh re-plans the same chunks, skips the
+    written ones, and refreshes the persons of all of them; the census it left unkept is rebuilt
+    whole by the next refresh (`GraphStore.refresh_touched`).
     """
     done = ledger.chunks_done(plan)
     task = progress.task("write graph")
@@ -153,8 +154,7 @@ def _write(
                 written[name] = written.get(name, 0) + count
             ledger.chunk_done(plan, n - 1)
         progress.advance(task)
-    if touched:
-        store.refresh_touched(touched)
+    store.refresh_touched(touched)  # also when nothing was touched: it ends the deferral
     return n
 
 

@@ -9,6 +9,7 @@ its adjacency lists: few large statements are fast, many small ones are not.
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -109,6 +110,7 @@ class LadybugStore(GraphStore):
         #: an explicit transaction, which must end on the connection it began on.
         self._statements = 0
         self._in_transaction = False
+        self._conn_lock = threading.Lock()
         #: A file written before the census was kept, opened read-only, lacks its tables until a
         #: read-write open creates them (`init_schema`, below); a read-only handle sees the file
         #: as of its open.
@@ -122,29 +124,34 @@ class LadybugStore(GraphStore):
 
     # ------------------------------------------------------------------------------ plumbing
     def _run(self, query: str, **params: Any) -> list[list[Any]]:
-        result = self._conn.execute(query, params)
-        assert not isinstance(result, list), "one statement per call"
-        rows = result.get_all()
-        scans = any(isinstance(value, pa.Table) for value in params.values())
-        self._statements += _STATEMENTS_PER_CONNECTION if scans else 1
-        if self._statements >= _STATEMENTS_PER_CONNECTION and not self._in_transaction:
-            self._conn.close()
-            self._conn = ladybug.Connection(self._db)
-            self._statements = 0
+        # One statement at a time on the connection: the explorer shares one read-only store
+        # between its sessions' threads, and a renewal must not close a connection another
+        # thread is reading from.
+        with self._conn_lock:
+            result = self._conn.execute(query, params)
+            assert not isinstance(result, list), "one statement per call"
+            rows = result.get_all()
+            scans = any(isinstance(value, pa.Table) for value in params.values())
+            self._statements += _STATEMENTS_PER_CONNECTION if scans else 1
+            if self._statements >= _STATEMENTS_PER_CONNECTION and not self._in_transaction:
+                self._conn.close()
+                self._conn = ladybug.Connection(self._db)
+                self._statements = 0
         return rows
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._run("BEGIN TRANSACTION")
-        self._in_transaction = True
+        self._in_transaction = True  # from before BEGIN to after COMMIT: no renewal between
         try:
-            yield
-        except BaseException:
+            self._run("BEGIN TRANSACTION")
+            try:
+                yield
+            except BaseException:
+                self._run("ROLLBACK")
+                raise
+            self._run("COMMIT")
+        finally:
             self._in_transaction = False
-            self._run("ROLLBACK")
-            raise
-        self._in_transaction = False
-        self._run("COMMIT")
 
     def _create_schema(self) -> None:
         for statement in ddl():
@@ -374,6 +381,9 @@ class LadybugStore(GraphStore):
 
     def _mark_census_kept(self) -> None:
         self._run(q.MARK_CENSUS_KEPT)
+
+    def _unmark_census_kept(self) -> None:
+        self._run(q.DELETE_ALL.format(table="CensusKept"))
 
     def _clear_census(self) -> None:
         for table in CENSUS_TABLES:

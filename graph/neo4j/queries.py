@@ -420,6 +420,7 @@ RETURN total, facility_id, f.name AS facility_name, agency, children
 #: read from the records until then.
 CENSUS_KEPT = "MATCH (k:CensusKept {name: 'census-2'}) RETURN count(k) AS kept"
 MARK_CENSUS_KEPT = "MERGE (:CensusKept {name: 'census-2'})"
+UNMARK_CENSUS_KEPT = "MATCH (k:CensusKept) DELETE k"
 CLEAR_CENSUS = {
     label: f"MATCH (n:{label}) CALL (n) {{ DELETE n }} IN TRANSACTIONS OF 10000 ROWS" for label in CENSUS_KEYS
 }

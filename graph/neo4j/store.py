@@ -297,6 +297,9 @@ class Neo4jStore(GraphStore):
     def _mark_census_kept(self) -> None:
         self._write(lambda tx: tx.run(q.MARK_CENSUS_KEPT).consume())
 
+    def _unmark_census_kept(self) -> None:
+        self._write(lambda tx: tx.run(q.UNMARK_CENSUS_KEPT).consume())
+
     def _clear_census(self) -> None:
         self._refuse_if_read_only("clearing the census")
         with self._session() as session:

@@ -94,8 +94,36 @@ def test_deferred_refresh_gives_the_same_graph(store):
         store.upsert_rows({field: rows}, refresh=False)
         touched |= Touched.by({field: rows})
     assert store.orphaned_children() == []  # deferred: nothing refreshed yet
-    assert store.census(date(2018, 6, 20)).total == 0
+    # Meanwhile the census is not kept, so it comes from the records, right already.
+    assert not store._census_kept()
+    assert [store.census(day) for day in CENSUS_DAYS] == kept
     store.refresh_touched(touched)
+    assert store._census_kept()
     assert _snapshot(store) == expected
     assert [store.census(day, known_on=date(2018, 7, 1)) for day in CENSUS_DAYS] == known
     assert [store.census(day) for day in CENSUS_DAYS] == kept
+
+
+def test_a_load_killed_before_its_refresh_is_repaired_by_the_next_one(store):
+    """The persons a killed load wrote are in no later load's `Touched`: the census it left
+    unmarked is rebuilt whole, with the custody copies, by the next load's refresh."""
+    store.upsert(scenario())
+    expected = _snapshot(store)
+    known = [store.census(day, known_on=date(2018, 7, 1)) for day in CENSUS_DAYS]
+    store.clear()
+    rows = _rows(scenario(), drop_defaults=True)
+    for field, kind_rows in rows.items():
+        store.upsert_rows({field: kind_rows}, refresh=False)
+    store._census_deferred = None  # the process dies here: its state goes with it
+    # The next load touches none of those persons.
+    later = {"load_batches": rows["load_batches"]}
+    store.upsert_rows(later, refresh=False)
+    store.refresh_touched(Touched.by(later))
+    assert store._census_kept()
+    assert [store.census(day, known_on=date(2018, 7, 1)) for day in CENSUS_DAYS] == known
+    def answer(census):
+        return census.total, census.by_facility, census.by_agency
+
+    from_records = [answer(store.census(day, known_on=date(9999, 12, 30))) for day in CENSUS_DAYS]
+    assert [answer(store.census(day)) for day in CENSUS_DAYS] == from_records
+    assert store.census(date(2018, 6, 20)) == expected["census"]

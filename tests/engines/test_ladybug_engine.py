@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from graph.census_changes import changes_of, encode, sum_rows
 from graph.errors import GraphStoreError, StoreUnavailableError
 from graph.ladybug.schema import CENSUS_TABLES, TABLES, column_type
-from graph.ladybug.store import LadybugStore
+from graph.ladybug.store import _STATEMENTS_PER_CONNECTION, LadybugStore
 from graph.model import DobPrecision, Evidence, FamilyKind, FamilyLink, GraphBatch, Person
 from tests.contract.scenario import scenario
 
@@ -117,6 +120,51 @@ def test_many_reads_do_not_fill_a_small_buffer_pool(db_path: Path) -> None:
             assert writer.separated_not_reunified(date(2018, 6, 20)) == expected
         writer.upsert(scenario())  # and its writes still commit on the connection of the day
         assert writer.separated_not_reunified(date(2018, 6, 20)) == expected
+
+
+def test_a_transaction_begun_at_the_renewal_count_commits_on_its_connection(db_path: Path) -> None:
+    """BEGIN as the statement that reaches the renewal count must not renew the connection
+    under its own transaction."""
+    with LadybugStore(db_path) as store:
+        store.upsert(scenario())
+        kept = store.census(date(2018, 6, 20))
+        inputs = store._fetch_census_inputs(store._fetch_separated_persons(None))
+        changes = {p.person_id: changes_of(p) for p in inputs}
+        store._clear_census()
+        store._statements = _STATEMENTS_PER_CONNECTION - 1
+        # Parts and sums in one transaction: BEGIN is the statement that reaches the count.
+        parts = {pid: encode(c) for pid, c in changes.items()}
+        total: Counter = Counter()
+        for c in changes.values():
+            total.update(c)  # `+` would drop the negative changes
+        store._write_census(parts, sum_rows(total))
+        store._mark_census_kept()
+        assert store.census(date(2018, 6, 20)) == kept
+
+
+def test_threads_sharing_a_viewer_read_through_its_renewals(db_path: Path) -> None:
+    """The explorer's sessions share one read-only store: a renewal in one thread must not
+    close the connection another is reading from."""
+    with LadybugStore(db_path) as writer:
+        writer.upsert(scenario())
+        expected = writer.separated_not_reunified(date(2018, 6, 20))
+    errors: list[str] = []
+    with LadybugStore(db_path, read_only=True, buffer_pool_size=64 * 2**20) as viewer:
+
+        def read() -> None:
+            for _ in range(100):
+                try:
+                    assert viewer.separated_not_reunified(date(2018, 6, 20)) == expected
+                    viewer.census(date(2018, 6, 20), known_on=date(2018, 7, 1))
+                except Exception as exc:  # collected: a thread's failure must fail the test
+                    errors.append(repr(exc))
+
+        threads = [threading.Thread(target=read) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
 
 
 def test_read_only_open_of_a_missing_file_says_so(tmp_path: Path) -> None:
